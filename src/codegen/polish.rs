@@ -1,0 +1,337 @@
+//! Finishing touches on the generated code, applied to its syntax tree.
+//!
+//! * Fields get the names of the naming rule (`external_ids`, not typify's
+//!   `external_i_ds`), everywhere they are used.
+//! * Fields accept the other spellings the service reads and writes
+//!   interchangeably: `ID`/`Id`/`id` inside names (`externalIds` for
+//!   `externalIDs`), and `@odata.nextLink` for `nextLink`.
+//! * Our own types ([`super::own_types`]) join the `types` module.
+//! * Every page (a struct with `value: Vec<T>` and `next_link:
+//!   Option<String>`) implements `crate::paging::Page`, and the request
+//!   builder of every operation that returns a page gets a `stream()`
+//!   method yielding the items of every page.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::visit_mut::VisitMut;
+use syn::{Fields, File, Item, ItemMod, LitStr};
+
+use super::naming;
+
+/// Applies every touch to `file`, adding `own` (rendered own types) to its
+/// `types` module.
+pub fn polish(file: &mut File, own: Vec<TokenStream>) -> Result<(), String> {
+    let types =
+        find_mod(&mut file.items, "types").ok_or("the generated code has no `types` module")?;
+    let renames = field_renames(types);
+    Renamer { renames: &renames }.visit_item_mod_mut(types);
+    add_aliases(types);
+    let pages = page_types(types);
+    let content = &mut types.content.as_mut().expect("found with content").1;
+    for tokens in own {
+        let parsed: File = syn::parse2(tokens).map_err(|e| format!("rendering own types: {e}"))?;
+        content.extend(parsed.items);
+    }
+    for (page, item) in &pages {
+        let page_ident = format_ident!("{}", page);
+        let item_ty: syn::Type = syn::parse_str(item).map_err(|e| e.to_string())?;
+        content.push(syn::parse_quote! {
+            impl crate::paging::Page for #page_ident {
+                type Item = #item_ty;
+                fn into_parts(self) -> (::std::vec::Vec<#item_ty>, ::std::option::Option<::std::string::String>) {
+                    (self.value, self.next_link)
+                }
+            }
+        });
+    }
+    if let Some(builder) = find_mod(&mut file.items, "builder") {
+        add_stream_methods(builder, &pages);
+    }
+    Ok(())
+}
+
+fn find_mod<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut ItemMod> {
+    items.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == name && m.content.is_some() => Some(m),
+        _ => None,
+    })
+}
+
+/// The wire name of a field: its `#[serde(rename = "…")]`, else its ident.
+fn wire_name(field: &syn::Field) -> String {
+    for attr in &field.attrs {
+        if !attr.path().is_ident("serde") {
+            continue;
+        }
+        let mut found = None;
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let lit: LitStr = meta.value()?.parse()?;
+                found = Some(lit.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+        if let Some(name) = found {
+            return name;
+        }
+    }
+    field
+        .ident
+        .as_ref()
+        .map(|i| i.to_string().trim_start_matches("r#").to_string())
+        .unwrap_or_default()
+}
+
+fn structs(types: &mut ItemMod) -> impl Iterator<Item = &mut syn::ItemStruct> {
+    types
+        .content
+        .as_mut()
+        .map(|(_, items)| items.iter_mut())
+        .into_iter()
+        .flatten()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(s),
+            _ => None,
+        })
+}
+
+/// typify's field ident → ours, for every ident that can change everywhere
+/// without colliding with another field of the same struct.
+fn field_renames(types: &mut ItemMod) -> BTreeMap<String, String> {
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    let mut blocked: BTreeSet<String> = BTreeSet::new();
+    for item in structs(types) {
+        let Fields::Named(fields) = &item.fields else {
+            continue;
+        };
+        let current: BTreeSet<String> = fields
+            .named
+            .iter()
+            .filter_map(|f| f.ident.as_ref().map(|i| i.to_string()))
+            .collect();
+        for field in &fields.named {
+            let Some(ident) = field.ident.as_ref().map(|i| i.to_string()) else {
+                continue;
+            };
+            let wanted = naming::field_name(&wire_name(field));
+            if wanted == ident || ident.starts_with("r#") {
+                continue;
+            }
+            let clash = current.contains(&wanted)
+                || renames.get(&ident).is_some_and(|other| other != &wanted);
+            if clash {
+                blocked.insert(ident);
+            } else {
+                renames.insert(ident, wanted);
+            }
+        }
+    }
+    renames.retain(|old, _| !blocked.contains(old));
+    renames
+}
+
+struct Renamer<'a> {
+    renames: &'a BTreeMap<String, String>,
+}
+
+impl VisitMut for Renamer<'_> {
+    fn visit_ident_mut(&mut self, ident: &mut proc_macro2::Ident) {
+        if let Some(new) = self.renames.get(&ident.to_string()) {
+            *ident = proc_macro2::Ident::new(new, ident.span());
+        }
+    }
+}
+
+/// Other spellings of a wire name that mean the same field.
+pub fn alias_spellings(wire: &str) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    if wire.contains("ID") {
+        out.insert(wire.replace("ID", "Id"));
+    }
+    if wire.contains("Id") {
+        out.insert(wire.replace("Id", "ID"));
+    }
+    match wire {
+        "id" => {
+            out.insert("ID".into());
+            out.insert("Id".into());
+        }
+        "ID" => {
+            out.insert("id".into());
+        }
+        "nextLink" => {
+            out.insert("@odata.nextLink".into());
+        }
+        _ => {}
+    }
+    out.remove(wire);
+    out.into_iter().collect()
+}
+
+fn add_aliases(types: &mut ItemMod) {
+    for item in structs(types) {
+        let Fields::Named(fields) = &mut item.fields else {
+            continue;
+        };
+        let wires: BTreeSet<String> = fields.named.iter().map(wire_name).collect();
+        let mut used = wires.clone();
+        for field in fields.named.iter_mut() {
+            let wire = wire_name(field);
+            for alias in alias_spellings(&wire) {
+                if used.insert(alias.clone()) {
+                    field
+                        .attrs
+                        .push(syn::parse_quote!(#[serde(alias = #alias)]));
+                }
+            }
+        }
+    }
+}
+
+/// Structs shaped like a page: page name → item type.
+fn page_types(types: &mut ItemMod) -> BTreeMap<String, String> {
+    let mut pages = BTreeMap::new();
+    for item in structs(types) {
+        let Fields::Named(fields) = &item.fields else {
+            continue;
+        };
+        let find = |name: &str| {
+            fields
+                .named
+                .iter()
+                .find(|f| f.ident.as_ref().is_some_and(|i| i == name))
+        };
+        let (Some(value), Some(link)) = (find("value"), find("next_link")) else {
+            continue;
+        };
+        let link_ty = quote!(#link).to_string();
+        if !link_ty.contains("Option") || !link_ty.contains("String") {
+            continue;
+        }
+        let syn::Type::Path(path) = &value.ty else {
+            continue;
+        };
+        let Some(last) = path.path.segments.last() else {
+            continue;
+        };
+        if last.ident != "Vec" {
+            continue;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            continue;
+        };
+        let Some(syn::GenericArgument::Type(item_ty)) = args.args.first() else {
+            continue;
+        };
+        pages.insert(item.ident.to_string(), quote!(#item_ty).to_string());
+    }
+    pages
+}
+
+/// `impl Builder<'a> { pub fn stream(self) }` for every builder whose `send`
+/// returns a page.
+fn add_stream_methods(builder: &mut ItemMod, pages: &BTreeMap<String, String>) {
+    let items = &mut builder.content.as_mut().expect("found with content").1;
+    let mut additions: Vec<Item> = Vec::new();
+    for item in items.iter() {
+        let Item::Impl(block) = item else { continue };
+        let syn::Type::Path(self_ty) = &*block.self_ty else {
+            continue;
+        };
+        let Some(builder_name) = self_ty.path.segments.last().map(|s| s.ident.clone()) else {
+            continue;
+        };
+        for impl_item in &block.items {
+            let syn::ImplItem::Fn(method) = impl_item else {
+                continue;
+            };
+            if method.sig.ident != "send" {
+                continue;
+            }
+            let output = match &method.sig.output {
+                syn::ReturnType::Type(_, ty) => quote!(#ty).to_string(),
+                syn::ReturnType::Default => continue,
+            };
+            let Some(page) = pages
+                .keys()
+                .find(|p| output.contains(&format!("types :: {p} >")))
+            else {
+                continue;
+            };
+            let body = quote!(#method).to_string();
+            let operation = body
+                .split("operation_id : \"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or("list")
+                .to_string();
+            let page_ident = format_ident!("{}", page);
+            let doc = "Sends the request and yields every item of every page, following \
+                       `nextLink` to the last page; see [`crate::paging`].";
+            additions.push(syn::parse_quote! {
+                impl<'a> #builder_name<'a> {
+                    #[doc = #doc]
+                    pub fn stream(self) -> crate::paging::ItemStream<'a, <types::#page_ident as crate::paging::Page>::Item> {
+                        let client = self.client;
+                        crate::paging::items(client, #operation, self.send())
+                    }
+                }
+            });
+        }
+    }
+    items.extend(additions);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_cover_id_spellings_and_next_link() {
+        assert_eq!(alias_spellings("externalIDs"), ["externalIds"]);
+        assert_eq!(alias_spellings("id"), ["ID", "Id"]);
+        assert_eq!(alias_spellings("ID"), ["Id", "id"]);
+        assert_eq!(alias_spellings("nextLink"), ["@odata.nextLink"]);
+        assert!(alias_spellings("name").is_empty());
+    }
+
+    #[test]
+    fn fields_are_renamed_and_aliased() {
+        let mut file: File = syn::parse_quote! {
+            pub mod types {
+                pub struct AzureProduct {
+                    #[serde(rename = "externalIDs", default)]
+                    pub external_i_ds: Vec<String>,
+                    pub id: Option<String>,
+                }
+                pub struct ProductPage {
+                    #[serde(rename = "nextLink")]
+                    pub next_link: ::std::option::Option<::std::string::String>,
+                    pub value: ::std::vec::Vec<AzureProduct>,
+                }
+                pub mod builder {
+                    pub struct AzureProduct { external_i_ds: Result<Vec<String>, String> }
+                    impl AzureProduct {
+                        pub fn external_i_ds(self) -> Self { self }
+                    }
+                }
+            }
+        };
+        polish(&mut file, Vec::new()).unwrap();
+        let text = quote!(#file).to_string();
+        assert!(!text.contains("external_i_ds"), "{text}");
+        assert!(text.contains("pub external_ids : Vec < String >"), "{text}");
+        assert!(text.contains("pub fn external_ids"), "{text}");
+        assert!(text.contains("alias = \"externalIds\""), "{text}");
+        assert!(text.contains("alias = \"ID\""), "{text}");
+        assert!(text.contains("alias = \"@odata.nextLink\""), "{text}");
+        assert!(
+            text.contains("impl crate :: paging :: Page for ProductPage"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! Typed async client for the Microsoft Partner Center ingestion API.
+#![warn(missing_docs)]
+
+pub mod auth;
+mod client;
+pub mod error;
+mod generated;
+pub mod paging;
+pub mod retry;
+
+pub use client::{ClientBuilder, Pipeline, DEFAULT_ENDPOINT, USER_AGENT};
+pub use error::{ApiError, Error, Result};
+pub use generated::{builder, types, Client, ResponseValue};
+
+/// Every operation of the API: its method on [`Client`], HTTP verb and path.
+pub mod operations {
+    #![doc = include_str!(concat!(env!("OUT_DIR"), "/operations.md"))]
+}

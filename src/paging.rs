@@ -1,0 +1,214 @@
+//! Streams over paged collections.
+//!
+//! A list operation answers one page, `{"value": [...], "nextLink": "..."}`;
+//! the last page has no `nextLink`. Every list operation's request builder
+//! has a `stream()` method that sends the request and yields each item of
+//! each page in turn, fetching the next page only when the current one is
+//! used up (one page in memory at a time). Errors arrive in the stream;
+//! after one, the stream ends.
+//!
+//! ```no_run
+//! # async fn run(client: &partner_center_ingestion::Client) -> Result<(), partner_center_ingestion::Error> {
+//! use futures::TryStreamExt;
+//!
+//! let mut products = client.list_products().stream();
+//! while let Some(product) = products.try_next().await? {
+//!     println!("{:?}", product.name);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The service writes `nextLink` relative to the host
+//! (`v1.0/ingestion/products?$skipToken=…`); a link relative to the base
+//! URL or an absolute one is followed too, its query sent back byte for
+//! byte. A link to another host is refused: the request would carry the
+//! bearer token there.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use futures::stream::{self, Stream, TryStreamExt};
+use progenitor_client::{ClientHooks, OperationInfo, ResponseValue};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::{redact, Error};
+use crate::generated::Client;
+
+/// A page of a collection.
+pub trait Page: DeserializeOwned + Send + 'static {
+    /// What the page holds.
+    type Item: Send + 'static;
+    /// The page's items and the link to the next page.
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
+}
+
+/// A stream of items, or of the error that ended it.
+pub type ItemStream<'a, T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send + 'a>>;
+
+type FirstPage<'a, P> = Pin<
+    Box<dyn Future<Output = Result<ResponseValue<P>, progenitor_client::Error<()>>> + Send + 'a>,
+>;
+
+enum Next<'a, P> {
+    First(FirstPage<'a, P>),
+    Link(String),
+    Done,
+}
+
+/// Yields the items of `first` and of every page after it.
+pub fn items<'a, P, F>(
+    client: &'a Client,
+    operation: &'static str,
+    first: F,
+) -> ItemStream<'a, P::Item>
+where
+    P: Page,
+    F: Future<Output = Result<ResponseValue<P>, progenitor_client::Error<()>>> + Send + 'a,
+{
+    Box::pin(
+        pages(client, operation, first)
+            .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+            .try_flatten(),
+    )
+}
+
+/// Yields every page's items as one `Vec` per page.
+pub fn pages<'a, P, F>(
+    client: &'a Client,
+    operation: &'static str,
+    first: F,
+) -> impl Stream<Item = Result<Vec<P::Item>, Error>> + Send + 'a
+where
+    P: Page,
+    F: Future<Output = Result<ResponseValue<P>, progenitor_client::Error<()>>> + Send + 'a,
+{
+    let start: Next<'a, P> = Next::First(Box::pin(first));
+    stream::unfold(start, move |next| async move {
+        let page: Result<P, Error> = match next {
+            Next::Done => return None,
+            Next::First(future) => future
+                .await
+                .map(ResponseValue::into_inner)
+                .map_err(Error::from),
+            Next::Link(link) => fetch_page(client, operation, &link).await,
+        };
+        match page {
+            Ok(page) => {
+                let (items, next_link) = page.into_parts();
+                let next = match next_link.filter(|l| !l.trim().is_empty()) {
+                    Some(link) => Next::Link(link),
+                    None => Next::Done,
+                };
+                Some((Ok(items), next))
+            }
+            Err(error) => Some((Err(error), Next::Done)),
+        }
+    })
+}
+
+async fn fetch_page<P: Page>(
+    client: &Client,
+    operation: &'static str,
+    link: &str,
+) -> Result<P, Error> {
+    let url = resolve_next_link(client.pipeline().base(), link)?;
+    tracing::debug!(next_link = %redact(url.as_str()), "fetching the next page");
+    let mut request = reqwest::Request::new(http::Method::GET, url);
+    request.headers_mut().insert(
+        http::header::ACCEPT,
+        http::HeaderValue::from_static("application/json"),
+    );
+    let info = OperationInfo {
+        operation_id: operation,
+    };
+    let response = match client.exec(request, &info).await {
+        Ok(response) => response,
+        Err(error) => return Err(progenitor_client::Error::<()>::CommunicationError(error).into()),
+    };
+    if !response.status().is_success() {
+        return Err(progenitor_client::Error::<()>::UnexpectedResponse(response).into());
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::from(progenitor_client::Error::<()>::ResponseBodyError(e)))?;
+    serde_json::from_slice(&body).map_err(|source| Error::Decode {
+        source,
+        snippet: crate::error::truncate(&redact(&String::from_utf8_lossy(&body)), 300),
+    })
+}
+
+/// Turns a `nextLink` into the URL to request.
+///
+/// * absolute (`https://host/v1.0/ingestion/products?…`): as is, if it is on
+///   the API's host;
+/// * starting with `/`: from the host;
+/// * starting with the base URL's path without its leading slash
+///   (`v1.0/ingestion/products?…`, what the service sends): from the host;
+/// * anything else (`products?…`): from the base URL.
+pub fn resolve_next_link(base: &Url, link: &str) -> Result<Url, Error> {
+    let link = link.trim();
+    let bad = |why: &str| {
+        Error::Config(format!(
+            "cannot follow the page link `{}`: {why}",
+            redact(link)
+        ))
+    };
+    let origin = &base[..url::Position::BeforePath];
+    let url_text = if link.contains("://") {
+        link.to_string()
+    } else if link.starts_with('/') {
+        format!("{origin}{link}")
+    } else {
+        let base_path = base.path().trim_matches('/');
+        if !base_path.is_empty()
+            && (link == base_path
+                || link.starts_with(&format!("{base_path}/"))
+                || link.starts_with(&format!("{base_path}?")))
+        {
+            format!("{origin}/{link}")
+        } else {
+            format!("{}/{link}", base.as_str().trim_end_matches('/'))
+        }
+    };
+    let url = Url::parse(&url_text).map_err(|e| bad(&e.to_string()))?;
+    if url.origin() != base.origin() {
+        return Err(bad(
+            "it points to another host, and following it would send the bearer token there",
+        ));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_links_in_every_form() {
+        let base = Url::parse("https://api.partner.microsoft.com/v1.0/ingestion").unwrap();
+        let want =
+            "https://api.partner.microsoft.com/v1.0/ingestion/products?$skipToken=eyJ+a%2Fb==";
+        for link in [
+            "v1.0/ingestion/products?$skipToken=eyJ+a%2Fb==",
+            "/v1.0/ingestion/products?$skipToken=eyJ+a%2Fb==",
+            "products?$skipToken=eyJ+a%2Fb==",
+            want,
+        ] {
+            assert_eq!(
+                resolve_next_link(&base, link).unwrap().as_str(),
+                want,
+                "{link}"
+            );
+        }
+        assert!(resolve_next_link(&base, "https://evil.example/v1.0/ingestion/products").is_err());
+        let local = Url::parse("http://127.0.0.1:8080/v1.0/ingestion").unwrap();
+        assert_eq!(
+            resolve_next_link(&local, "v1.0/ingestion/products?$skipToken=x")
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:8080/v1.0/ingestion/products?$skipToken=x"
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! When to try a request again, and how long to wait first.
+//!
+//! * `429 Too Many Requests` and `503 Service Unavailable` are the service
+//!   refusing the request before doing anything: they are retried for every
+//!   method, waiting what `Retry-After` says (seconds or an HTTP date,
+//!   capped by [`RetryPolicy::max_retry_after`]).
+//! * Other 5xx answers, timeouts and dropped connections may come after the
+//!   service applied the request: they are retried only for idempotent
+//!   methods (GET, PUT, DELETE, HEAD, OPTIONS). A `POST` is retried on a
+//!   connection error only when the connection was never made.
+//! * Between tries the wait doubles from [`RetryPolicy::initial_delay`], with
+//!   jitter, up to [`RetryPolicy::max_delay`]; no try starts once
+//!   [`RetryPolicy::budget`] has passed since the first.
+
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, Method, StatusCode};
+
+/// How requests to the ingestion API are retried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Most tries of one request, the first included (default 5).
+    pub max_attempts: u32,
+    /// Wait before the second try (default 1 s); it doubles for each further try.
+    pub initial_delay: Duration,
+    /// Longest wait between two tries without `Retry-After` (default 30 s).
+    pub max_delay: Duration,
+    /// Longest wait the client accepts from a `Retry-After` header (default 60 s).
+    pub max_retry_after: Duration,
+    /// Total time after which no further try starts (default 5 minutes).
+    pub budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            initial_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(60),
+            budget: Duration::from_secs(300),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    pub(crate) fn backoff(&self) -> Backoff {
+        Backoff {
+            max_attempts: self.max_attempts.max(1),
+            initial: self.initial_delay,
+            max: self.max_delay,
+            max_retry_after: self.max_retry_after,
+            budget: self.budget,
+        }
+    }
+}
+
+/// Whether a method may be sent twice without changing the outcome.
+pub(crate) fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::PUT | Method::DELETE | Method::HEAD | Method::OPTIONS
+    )
+}
+
+/// Whether an answer with `status` to a `method` request is worth another try.
+pub(crate) fn is_retryable_status(status: StatusCode, method: &Method) -> bool {
+    match status {
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => true,
+        s if s.is_server_error() => is_idempotent(method),
+        StatusCode::REQUEST_TIMEOUT => is_idempotent(method),
+        _ => false,
+    }
+}
+
+/// The wait between tries.
+#[derive(Clone, Debug)]
+pub(crate) struct Backoff {
+    pub(crate) max_attempts: u32,
+    pub(crate) initial: Duration,
+    pub(crate) max: Duration,
+    pub(crate) max_retry_after: Duration,
+    pub(crate) budget: Duration,
+}
+
+impl Backoff {
+    /// The token endpoint's policy: four tries, 500 ms doubling, one minute.
+    pub(crate) fn token_endpoint() -> Backoff {
+        Backoff {
+            max_attempts: 4,
+            initial: Duration::from_millis(500),
+            max: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(30),
+            budget: Duration::from_secs(60),
+        }
+    }
+
+    /// The wait after try number `attempt` (1 for the first) failed:
+    /// `retry_after` when the server said (capped), else exponential with
+    /// "equal jitter" (between half and all of the doubled delay).
+    pub(crate) fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(wait) = retry_after {
+            return wait.min(self.max_retry_after);
+        }
+        let exponent = attempt.saturating_sub(1).min(20);
+        let full = self.initial.saturating_mul(1u32 << exponent).min(self.max);
+        let half = full / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+}
+
+/// Reads `Retry-After`: a number of seconds or an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    if let Ok(seconds) = value.parse::<f64>() {
+        if seconds.is_finite() && seconds >= 0.0 {
+            return Some(Duration::from_secs_f64(seconds.min(86_400.0)));
+        }
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        let later = SystemTime::now() + Duration::from_secs(120);
+        h.insert(
+            "retry-after",
+            httpdate::fmt_http_date(later).parse().unwrap(),
+        );
+        let wait = retry_after(&h).unwrap();
+        assert!(
+            wait > Duration::from_secs(110) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
+        h.insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn delays_grow_and_are_capped() {
+        let b = RetryPolicy::default().backoff();
+        for attempt in 1..10 {
+            let d = b.delay(attempt, None);
+            let full = Duration::from_secs(1)
+                .saturating_mul(1 << (attempt - 1))
+                .min(b.max);
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?}");
+        }
+        assert_eq!(
+            b.delay(1, Some(Duration::from_secs(3600))),
+            b.max_retry_after
+        );
+    }
+
+    #[test]
+    fn which_answers_are_retried() {
+        assert!(is_retryable_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            &Method::POST
+        ));
+        assert!(is_retryable_status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &Method::POST
+        ));
+        assert!(!is_retryable_status(StatusCode::BAD_GATEWAY, &Method::POST));
+        assert!(is_retryable_status(StatusCode::BAD_GATEWAY, &Method::PUT));
+        assert!(!is_retryable_status(StatusCode::BAD_REQUEST, &Method::GET));
+    }
+}
