@@ -692,10 +692,22 @@ fn flatten_schema(doc: &Value, schema: &Value, depth: usize) -> Result<Value, Pr
     let mut merged = Map::new();
     merged.insert("type".into(), json!("object"));
     for part in parts {
-        let part = if let Some(target) = ref_target(part) {
-            let base = schemas(doc)
+        let part = if let Some(mut target) = ref_target(part) {
+            // Follow schemas that are themselves only a reference.
+            let mut base = schemas(doc)
                 .get(target)
                 .ok_or_else(|| Problem(format!("allOf refers to missing schema `{target}`")))?;
+            for _ in 0..16 {
+                match ref_target(base) {
+                    Some(next) => {
+                        target = next;
+                        base = schemas(doc).get(target).ok_or_else(|| {
+                            Problem(format!("allOf refers to missing schema `{target}`"))
+                        })?;
+                    }
+                    None => break,
+                }
+            }
             flatten_schema(doc, base, depth + 1)?
         } else {
             flatten_schema(doc, part, depth + 1)?
@@ -1245,6 +1257,25 @@ mod tests {
         assert_eq!(
             get["parameters"][1]["schema"]["$ref"],
             "#/components/schemas/BranchModule"
+        );
+    }
+
+    #[test]
+    fn bases_that_are_only_a_reference_keep_their_properties() {
+        let d = doc(
+            json!({ "/a": { "get": { "responses": { "200": { "description": "x", "content": {
+                "application/json": { "schema": { "$ref": "#/components/schemas/Derived" } } } } } } } }),
+            json!({
+                "Entity": { "type": "object", "properties": { "@odata.etag": { "type": "string" } } },
+                "Base": { "allOf": [ { "$ref": "#/components/schemas/Entity" } ] },
+                "Derived": { "allOf": [ { "$ref": "#/components/schemas/Base" }, { "type": "object", "properties": { "x": { "type": "string" } } } ] }
+            }),
+        );
+        let out = normalize(&d).unwrap();
+        let props = &out["components"]["schemas"]["Derived"]["properties"];
+        assert!(
+            props.get("@odata.etag").is_some() && props.get("x").is_some(),
+            "{props}"
         );
     }
 

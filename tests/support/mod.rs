@@ -1,0 +1,163 @@
+//! Stand-ins for Azure AD and the ingestion API on 127.0.0.1, shared by the
+//! integration tests. Nothing here talks to a Microsoft host.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use partner_center_ingestion::auth::StaticTokenCredential;
+use partner_center_ingestion::retry::RetryPolicy;
+use partner_center_ingestion::Client;
+
+pub const TENANT: &str = "6f3c2a1e-0b7d-4c55-9a8e-2d4f1b3c5e7a";
+pub const CLIENT_ID: &str = "0c1d2e3f-4a5b-6c7d-8e9f-a0b1c2d3e4f5";
+/// A client secret no output may ever contain.
+pub const SECRET: &str = "Sx8Q~never-show-this-client-secret-value";
+/// An access token no output may ever contain.
+pub const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.stand-in-access-token.c2lnbmF0dXJl";
+pub const BASE_PATH: &str = "/v1.0/ingestion";
+
+/// The token endpoint path of the AAD v1 flow.
+pub fn v1_token_path() -> String {
+    format!("/{TENANT}/oauth2/token")
+}
+
+/// A v1 token response: durations as JSON strings, as AAD v1 writes them.
+pub fn v1_token_body(token: &str, expires_in: u64) -> Value {
+    json!({
+        "token_type": "Bearer",
+        "expires_in": expires_in.to_string(),
+        "ext_expires_in": expires_in.to_string(),
+        "expires_on": "1999999999",
+        "not_before": "1699990000",
+        "resource": "https://api.partner.microsoft.com",
+        "access_token": token
+    })
+}
+
+/// Mounts a v1 token endpoint answering `token`.
+pub async fn mount_token_endpoint(server: &MockServer, token: &str, expires_in: u64) {
+    Mock::given(method("POST"))
+        .and(path(v1_token_path()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(v1_token_body(token, expires_in)))
+        .mount(server)
+        .await;
+}
+
+/// Requests the server received on `path_prefix`.
+pub async fn received_on(server: &MockServer, path_prefix: &str) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path().starts_with(path_prefix))
+        .collect()
+}
+
+/// A client with a fixed token and no retries, against `server`.
+pub fn client_for(server: &MockServer) -> Client {
+    Client::builder(StaticTokenCredential::new(TOKEN))
+        .endpoint(format!("{}{BASE_PATH}", server.uri()))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("a valid configuration")
+}
+
+/// Fast retries for tests.
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        initial_delay: std::time::Duration::from_millis(10),
+        max_delay: std::time::Duration::from_millis(50),
+        max_retry_after: std::time::Duration::from_secs(2),
+        budget: std::time::Duration::from_secs(20),
+    }
+}
+
+/// A product as the live service writes it.
+pub fn product(i: usize) -> Value {
+    let resource_type = match i % 4 {
+        0 => "AzureApplication",
+        1 => "AzureContainer",
+        2 => "AzureThirdPartyVirtualMachine",
+        // A product type no document lists.
+        _ => "SoftwareAsAService",
+    };
+    json!({
+        "resourceType": resource_type,
+        "name": format!("Offer {i}"),
+        "externalIDs": [{ "type": "AzureOfferId", "value": format!("offer-{i}") }],
+        "isModularPublishing": true,
+        "id": format!("00000000-0000-0000-0000-{i:012}"),
+        "@odata.etag": format!("\"etag-{i}\"")
+    })
+}
+
+/// Serves `total` products over small uneven pages (1 to 3 items), linked
+/// by a `nextLink` relative to the host, as the live service does.
+#[derive(Clone)]
+pub struct ProductPages {
+    pub total: usize,
+    pub served: Arc<AtomicUsize>,
+}
+
+impl ProductPages {
+    pub fn new(total: usize) -> Self {
+        ProductPages {
+            total,
+            served: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    fn page_size(start: usize) -> usize {
+        1 + start % 3
+    }
+}
+
+impl Respond for ProductPages {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.served.fetch_add(1, Ordering::SeqCst);
+        let start = request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "$skipToken")
+            .and_then(|(_, v)| {
+                v.strip_prefix("eyJza2lwIjo")
+                    .and_then(|n| n.trim_end_matches('=').parse::<usize>().ok())
+            })
+            .unwrap_or(0);
+        let end = (start + Self::page_size(start)).min(self.total);
+        let value: Vec<Value> = (start..end).map(product).collect();
+        let mut body = json!({ "value": value });
+        if end < self.total {
+            body["nextLink"] = json!(format!(
+                "v1.0/ingestion/products?$skipToken=eyJza2lwIjo{end}=="
+            ));
+        }
+        ResponseTemplate::new(200)
+            .insert_header("request-id", format!("req-page-{start}"))
+            .set_body_json(body)
+    }
+}
+
+/// Mounts the product list on `server`, answering only requests that carry
+/// `token`.
+pub async fn mount_products(server: &MockServer, pages: ProductPages, token: &str) {
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE_PATH}/products")))
+        .and(header("authorization", format!("Bearer {token}").as_str()))
+        .respond_with(pages)
+        .mount(server)
+        .await;
+}
+
+/// The service's error body: a JSON string wrapping a fault object.
+pub fn ich_error(code: &str, message: &str, fault: Value) -> String {
+    serde_json::to_string(&format!("{code} - {message} {fault}")).expect("a string")
+}
