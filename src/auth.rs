@@ -737,7 +737,7 @@ fn token_failure(
         R::Other(message) => (
             AuthError::UnexpectedResponse {
                 endpoint: endpoint.to_string(),
-                status: "an error status".into(),
+                status: "unexpectedly".into(),
                 what: truncate(&message, 200),
             },
             None,
@@ -1054,6 +1054,11 @@ impl<'c> oauth2::AsyncHttpClient<'c> for TokenHttp {
                     what: "a response that could not be rebuilt".into(),
                 })?;
             *out.headers_mut() = headers;
+            // The body is a JSON object; say so whatever a proxy claimed.
+            out.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
             Ok(out)
         })
     }
