@@ -425,7 +425,7 @@ pub fn redact(text: &str) -> String {
 
 /// Converts the generated client's error into ours.
 ///
-/// The request pipeline ([`crate::client`]) hands its own failures, and
+/// The request pipeline (`client.rs`) hands its own failures, and
 /// error answers it has already read, to the generated code as a response
 /// carrying the finished [`Error`]; this takes it back out.
 impl<E> From<progenitor_client::Error<E>> for Error {

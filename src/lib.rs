@@ -1,4 +1,4 @@
-//! Typed async client for the Microsoft Partner Center ingestion API.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 pub mod auth;

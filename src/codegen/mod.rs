@@ -112,7 +112,15 @@ pub fn generate(text: &str) -> Result<Output, String> {
     let tokens = run_generator(&settings, &spec)?;
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("the generator produced invalid Rust: {e}"))?;
-    polish::polish(&mut file, own.into_iter().map(|t| t.tokens).collect())?;
+    let docs = polish::Docs {
+        fields: normalize::property_descriptions(&doc),
+        parameters: normalize::parameter_descriptions(&doc),
+    };
+    polish::polish(
+        &mut file,
+        own.into_iter().map(|t| t.tokens).collect(),
+        &docs,
+    )?;
 
     let operations = surface::operations(&doc);
     let (ids, paths): (Vec<&str>, Vec<&str>) = operations

@@ -538,8 +538,13 @@ fn hoist_inline_unions(doc: &mut Value) {
                 continue;
             };
             if member.get("$ref").is_some() {
-                // Siblings of a reference carry no meaning in OpenAPI 3.0.
+                // The reference stands for the composition; a description
+                // stays beside it as a note for the generated docs.
+                let description = value.get("description").cloned();
                 *value = member;
+                if let Some(description) = description {
+                    value["description"] = description;
+                }
                 return;
             }
             map.remove(key);
@@ -931,7 +936,11 @@ fn hoist_within(
     if !top && is_string_enum(schema) {
         let name = unique(prefix.to_string(), new_schemas);
         new_schemas.insert(name.clone(), enum_schema(schema));
+        let description = schema.get("description").cloned();
         *schema = schema_ref(&name);
+        if let Some(description) = description {
+            schema["description"] = description;
+        }
         return;
     }
     if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
@@ -948,6 +957,65 @@ fn hoist_within(
             hoist_within(extra, &format!("{prefix}Value"), false, new_schemas, unique);
         }
     }
+}
+
+/// Descriptions of the properties of every component schema: (schema,
+/// wire name) → text. Properties that are references keep theirs beside the
+/// `$ref` (see [`hoist_inline_unions`] and [`hoist_enums`]).
+pub fn property_descriptions(doc: &Value) -> BTreeMap<(String, String), String> {
+    let mut out = BTreeMap::new();
+    for (name, schema) in doc["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        for (property, value) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(text) = value.get("description").and_then(Value::as_str) {
+                out.insert((name.clone(), property.clone()), text.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Descriptions of the parameters of every operation: (operationId,
+/// parameter name) → text.
+pub fn parameter_descriptions(doc: &Value) -> BTreeMap<(String, String), String> {
+    let mut out = BTreeMap::new();
+    for (_, item) in doc["paths"].as_object().into_iter().flatten() {
+        let shared = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let own = operation
+                .get("parameters")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for p in shared.iter().chain(own.iter()) {
+                if let (Some(name), Some(text)) = (
+                    p.get("name").and_then(Value::as_str),
+                    p.get("description").and_then(Value::as_str),
+                ) {
+                    out.insert((id.to_string(), name.to_string()), text.to_string());
+                }
+            }
+        }
+    }
+    out
 }
 
 fn drop_date_formats(doc: &mut Value) {

@@ -10,6 +10,9 @@
 //!   Option<String>`) implements `crate::paging::Page`, and the request
 //!   builder of every operation that returns a page gets a `stream()`
 //!   method yielding the items of every page.
+//! * Every public item has documentation: fields and parameters take the
+//!   document's descriptions ([`Docs`]); builders and their setters say
+//!   what they build and set.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,9 +23,19 @@ use syn::{Fields, File, Item, ItemMod, LitStr};
 
 use super::naming;
 
+/// Descriptions from the document, for the generated items that progenitor
+/// leaves undocumented.
+#[derive(Debug, Default, Clone)]
+pub struct Docs {
+    /// (schema, wire property name) → description.
+    pub fields: BTreeMap<(String, String), String>,
+    /// (operationId, parameter name) → description.
+    pub parameters: BTreeMap<(String, String), String>,
+}
+
 /// Applies every touch to `file`, adding `own` (rendered own types) to its
 /// `types` module.
-pub fn polish(file: &mut File, own: Vec<TokenStream>) -> Result<(), String> {
+pub fn polish(file: &mut File, own: Vec<TokenStream>, docs: &Docs) -> Result<(), String> {
     let types =
         find_mod(&mut file.items, "types").ok_or("the generated code has no `types` module")?;
     let renames = field_renames(types);
@@ -46,10 +59,184 @@ pub fn polish(file: &mut File, own: Vec<TokenStream>) -> Result<(), String> {
             }
         });
     }
+    let field_docs = document_types(types, docs);
     if let Some(builder) = find_mod(&mut file.items, "builder") {
         add_stream_methods(builder, &pages);
+        document_requests(builder, docs);
+    }
+    if let Some(types) = find_mod(&mut file.items, "types") {
+        if let Some(builders) = types
+            .content
+            .as_mut()
+            .and_then(|(_, items)| find_mod(items, "builder"))
+        {
+            document_type_builders(builders, &field_docs);
+        }
     }
     Ok(())
+}
+
+fn has_doc(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().is_ident("doc"))
+}
+
+fn add_doc(attrs: &mut Vec<syn::Attribute>, text: &str) {
+    attrs.insert(0, syn::parse_quote!(#[doc = #text]));
+}
+
+fn is_pub(vis: &syn::Visibility) -> bool {
+    matches!(vis, syn::Visibility::Public(_))
+}
+
+/// Documents fields from the document and `builder()` functions; returns
+/// (struct, field ident) → the field's documentation.
+fn document_types(types: &mut ItemMod, docs: &Docs) -> BTreeMap<(String, String), String> {
+    let mut field_docs = BTreeMap::new();
+    let items = &mut types.content.as_mut().expect("found with content").1;
+    for item in items.iter_mut() {
+        match item {
+            Item::Struct(s) => {
+                let name = s.ident.to_string();
+                if let Fields::Named(fields) = &mut s.fields {
+                    for field in fields.named.iter_mut() {
+                        let wire = wire_name(field);
+                        let ident = field
+                            .ident
+                            .as_ref()
+                            .map(|i| i.to_string())
+                            .unwrap_or_default();
+                        if !has_doc(&field.attrs) {
+                            let text = docs
+                                .fields
+                                .get(&(name.clone(), wire.clone()))
+                                .cloned()
+                                .unwrap_or_else(|| format!("The `{wire}` property."));
+                            add_doc(&mut field.attrs, &text);
+                        }
+                        let text = field
+                            .attrs
+                            .iter()
+                            .filter_map(doc_text)
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                        field_docs.insert((name.clone(), ident), text);
+                    }
+                }
+            }
+            Item::Impl(block) if block.trait_.is_none() => {
+                for impl_item in block.items.iter_mut() {
+                    if let syn::ImplItem::Fn(f) = impl_item {
+                        if is_pub(&f.vis) && !has_doc(&f.attrs) && f.sig.ident == "builder" {
+                            add_doc(&mut f.attrs, "Starts building this type field by field.");
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    field_docs
+}
+
+fn doc_text(attr: &syn::Attribute) -> Option<String> {
+    if !attr.path().is_ident("doc") {
+        return None;
+    }
+    match &attr.meta {
+        syn::Meta::NameValue(nv) => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value().trim().to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Documents the builders of `types::builder`.
+fn document_type_builders(builders: &mut ItemMod, field_docs: &BTreeMap<(String, String), String>) {
+    let items = &mut builders.content.as_mut().expect("found with content").1;
+    for item in items.iter_mut() {
+        match item {
+            Item::Struct(s) if !has_doc(&s.attrs) => {
+                let text = format!(
+                    "Builds a [`super::{}`] field by field; `try_into()` makes the value.",
+                    s.ident
+                );
+                add_doc(&mut s.attrs, &text);
+            }
+            Item::Impl(block) if block.trait_.is_none() => {
+                let syn::Type::Path(path) = &*block.self_ty else {
+                    continue;
+                };
+                let Some(name) = path.path.segments.last().map(|s| s.ident.to_string()) else {
+                    continue;
+                };
+                for impl_item in block.items.iter_mut() {
+                    let syn::ImplItem::Fn(f) = impl_item else {
+                        continue;
+                    };
+                    if !is_pub(&f.vis) || has_doc(&f.attrs) {
+                        continue;
+                    }
+                    let setter = f.sig.ident.to_string();
+                    let text = match field_docs.get(&(name.clone(), setter.clone())) {
+                        Some(doc) if !doc.is_empty() => format!("Sets `{setter}`: {doc}"),
+                        _ => format!("Sets `{setter}`."),
+                    };
+                    add_doc(&mut f.attrs, &text);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Documents the request builders of `builder`: `new` and the setters.
+fn document_requests(builder: &mut ItemMod, docs: &Docs) {
+    // Parameter descriptions by (builder type, setter).
+    let mut by_setter: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    for ((operation, parameter), text) in &docs.parameters {
+        let builder_name = naming::pascal(&naming::split_words(operation));
+        let setter = naming::snake(&naming::split_words(parameter));
+        by_setter.insert((builder_name, setter), (parameter.clone(), text.clone()));
+    }
+    let items = &mut builder.content.as_mut().expect("found with content").1;
+    for item in items.iter_mut() {
+        let Item::Impl(block) = item else { continue };
+        if block.trait_.is_some() {
+            continue;
+        }
+        let syn::Type::Path(path) = &*block.self_ty else {
+            continue;
+        };
+        let Some(name) = path.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        let method = naming::snake(&naming::split_words(&name));
+        for impl_item in block.items.iter_mut() {
+            let syn::ImplItem::Fn(f) = impl_item else {
+                continue;
+            };
+            if !is_pub(&f.vis) || has_doc(&f.attrs) {
+                continue;
+            }
+            let setter = f.sig.ident.to_string();
+            let text = match setter.as_str() {
+                "new" => format!(
+                    "A request with nothing set yet; [`Client::{method}`](super::Client::{method}) is the usual start."
+                ),
+                "body" => "Sets the request body.".to_string(),
+                "body_map" => "Changes the request body through its builder.".to_string(),
+                _ => match by_setter.get(&(name.clone(), setter.clone())) {
+                    Some((api, text)) => format!("Sets `{api}`: {text}"),
+                    None => format!("Sets `{setter}`."),
+                },
+            };
+            add_doc(&mut f.attrs, &text);
+        }
+    }
 }
 
 fn find_mod<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut ItemMod> {
@@ -321,7 +508,7 @@ mod tests {
                 }
             }
         };
-        polish(&mut file, Vec::new()).unwrap();
+        polish(&mut file, Vec::new(), &Docs::default()).unwrap();
         let text = quote!(#file).to_string();
         assert!(!text.contains("external_i_ds"), "{text}");
         assert!(text.contains("pub external_ids : Vec < String >"), "{text}");
