@@ -32,50 +32,10 @@ use url::Url;
 
 use crate::error::{redact, truncate};
 use crate::retry::Backoff;
+pub use crate::secret::Secret;
 
 /// The resource (audience) of tokens for the Partner Center API.
 pub const PARTNER_CENTER_RESOURCE: &str = "https://api.partner.microsoft.com";
-
-/// A secret string (client secret or access token). Its `Debug` and
-/// `Display` never show it; read it with [`Secret::expose`].
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(secret: impl Into<String>) -> Self {
-        Secret(secret.into())
-    }
-
-    /// The secret itself. Do not log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(REDACTED)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("REDACTED")
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Secret(s)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret(s.to_string())
-    }
-}
 
 /// A bearer token and when it expires.
 #[derive(Clone, PartialEq, Eq)]

@@ -743,7 +743,11 @@ async fn create_listing_asset() {
         .send()
         .await
         .unwrap();
-    assert!(got.file_sas_uri.as_deref().unwrap_or("").contains("sig="));
+    assert!(got
+        .file_sas_uri
+        .as_ref()
+        .map_or("", |u| u.expose())
+        .contains("sig=abc"));
     h.sent("POST", &format!("/products/{P}/listings/l-1/assets"))
         .await
         .body(&body);

@@ -70,3 +70,46 @@ async fn debug_and_display_never_show_secrets() {
     let wrapped = partner_center_ingestion::Error::from(error);
     assert_clean("Error", &format!("{wrapped:?} {wrapped}"));
 }
+
+#[test]
+fn secrets_inside_api_payloads_are_hidden_but_sent() {
+    use partner_center_ingestion::types;
+    let image: types::ListingImage = serde_json::from_value(serde_json::json!({
+        "fileName": "logo.png",
+        "fileSasUri": "https://acct.blob.core.windows.net/c/logo.png?sv=2020-08-04&se=2026&sp=rw&sig=S1GNATURE%2Bxyz"
+    }))
+    .unwrap();
+    let shown = format!("{image:?}");
+    assert!(!shown.contains("S1GNATURE"), "{shown}");
+    assert!(shown.contains("sig=REDACTED"), "{shown}");
+    assert!(image
+        .file_sas_uri
+        .as_ref()
+        .unwrap()
+        .expose()
+        .ends_with("sig=S1GNATURE%2Bxyz"));
+
+    let lead: types::LeadConfiguration = serde_json::from_value(serde_json::json!({
+        "resourceType": "DynamicsCustomerRelationshipManagementLeadConfiguration",
+        "userName": "crm-user",
+        "password": "crm-PASSWORD-1",
+        "applicationKey": "app-KEY-2"
+    }))
+    .unwrap();
+    let shown = format!("{lead:?}");
+    assert!(
+        !shown.contains("crm-PASSWORD-1") && !shown.contains("app-KEY-2"),
+        "{shown}"
+    );
+    assert!(shown.contains("crm-user"), "{shown}");
+    let sent = serde_json::to_value(&lead).unwrap();
+    assert_eq!(
+        sent["password"], "crm-PASSWORD-1",
+        "sent to the service intact"
+    );
+
+    let table: types::AzureTableLeadConfiguration =
+        serde_json::from_value(serde_json::json!({ "connectionString": "AccountKey=STORAGE-KEY" }))
+            .unwrap();
+    assert!(!format!("{table:?}").contains("STORAGE-KEY"));
+}

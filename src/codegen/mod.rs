@@ -109,6 +109,18 @@ pub fn generate(text: &str) -> Result<Output, String> {
         );
     }
 
+    for (format, rust_type) in [
+        (normalize::SAS_URI, "crate::secret::SasUri"),
+        (normalize::PASSWORD, "crate::secret::Secret"),
+    ] {
+        let schema = schemars08::schema::SchemaObject {
+            instance_type: Some(schemars08::schema::InstanceType::String.into()),
+            format: Some(format.to_string()),
+            ..Default::default()
+        };
+        settings.with_conversion(schema, rust_type, std::iter::empty());
+    }
+
     let tokens = run_generator(&settings, &spec)?;
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("the generator produced invalid Rust: {e}"))?;

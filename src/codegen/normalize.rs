@@ -27,7 +27,10 @@
 //!    parameter reuses a schema enum with the same values, or is named
 //!    `<Operation><Parameter>`. The generator turns those into open enums;
 //! 9. leaves timestamps as strings: the service's timestamps do not always
-//!    carry an offset, and one unparsable date must not fail a whole page.
+//!    carry an offset, and one unparsable date must not fail a whole page;
+//! 10. marks secrets inside payloads so that their types hide them: a string
+//!     property named `…SasUri` gets format [`SAS_URI`]; one named `password`,
+//!     `…connectionString` or `…ApplicationKey` gets format [`PASSWORD`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +42,11 @@ use super::naming::{self, Vocabulary};
 pub const OPEN_ENUM: &str = "x-open-enum";
 /// Extension marking a schema the generator renders as a tagged union.
 pub const TAGGED_UNION: &str = "x-tagged-union";
+
+/// Format of a string that is an Azure Storage SAS URL.
+pub const SAS_URI: &str = "sas-uri";
+/// Format of a string that is a secret.
+pub const PASSWORD: &str = "password";
 
 const SCHEMA_REF: &str = "#/components/schemas/";
 const METHODS: [&str; 8] = [
@@ -77,6 +85,7 @@ pub fn normalize(doc: &Value) -> Result<Value, Problem> {
     mark_unions(&mut doc);
     hoist_enums(&mut doc);
     drop_date_formats(&mut doc);
+    mark_secrets(&mut doc);
     check_unique_operation_ids(&doc)?;
     Ok(doc)
 }
@@ -1018,6 +1027,39 @@ pub fn parameter_descriptions(doc: &Value) -> BTreeMap<(String, String), String>
     out
 }
 
+/// The format a property of this name gets because its value is secret.
+pub fn secret_format(property: &str) -> Option<&'static str> {
+    let lower = property.to_ascii_lowercase();
+    if lower.ends_with("sasuri") {
+        Some(SAS_URI)
+    } else if lower == "password"
+        || lower.ends_with("connectionstring")
+        || lower.ends_with("applicationkey")
+    {
+        Some(PASSWORD)
+    } else {
+        None
+    }
+}
+
+fn mark_secrets(doc: &mut Value) {
+    visit_mut(doc, &mut |value| {
+        let Some(props) = value.get_mut("properties").and_then(Value::as_object_mut) else {
+            return;
+        };
+        for (name, schema) in props.iter_mut() {
+            let is_plain_string = schema.get("type").and_then(Value::as_str) == Some("string")
+                && schema.get("enum").is_none();
+            if let (true, Some(format)) = (is_plain_string, secret_format(name)) {
+                schema["format"] = json!(format);
+                if let Some(map) = schema.as_object_mut() {
+                    map.remove("nullable");
+                }
+            }
+        }
+    });
+}
+
 fn drop_date_formats(doc: &mut Value) {
     visit_mut(doc, &mut |value| {
         let is_date = matches!(
@@ -1345,6 +1387,31 @@ mod tests {
             props.get("@odata.etag").is_some() && props.get("x").is_some(),
             "{props}"
         );
+    }
+
+    #[test]
+    fn secrets_are_marked() {
+        let d = doc(
+            json!({ "/a": { "get": { "responses": { "200": { "description": "x", "content": {
+                "application/json": { "schema": { "$ref": "#/components/schemas/A" } } } } } } } }),
+            json!({ "A": { "type": "object", "properties": {
+                "fileSasUri": { "type": "string" },
+                "password": { "type": "string" },
+                "connectionString": { "type": "string" },
+                "azureActiveDirectoryApplicationKey": { "type": "string" },
+                "fileName": { "type": "string" }
+            } } }),
+        );
+        let out = normalize(&d).unwrap();
+        let props = &out["components"]["schemas"]["A"]["properties"];
+        assert_eq!(props["fileSasUri"]["format"], SAS_URI);
+        assert_eq!(props["password"]["format"], PASSWORD);
+        assert_eq!(props["connectionString"]["format"], PASSWORD);
+        assert_eq!(
+            props["azureActiveDirectoryApplicationKey"]["format"],
+            PASSWORD
+        );
+        assert!(props["fileName"].get("format").is_none());
     }
 
     #[test]
