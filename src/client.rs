@@ -414,7 +414,7 @@ impl Pipeline {
                     } else {
                         Error::Transport {
                             source: error,
-                            client_request_id: client_request_id.clone(),
+                            client_request_id: Some(client_request_id.clone()),
                         }
                     };
                     return carry(failure, NO_ANSWER, Default::default(), Default::default());

@@ -41,17 +41,17 @@ pub enum Error {
     Auth(#[from] AuthError),
 
     /// The request never got an answer: DNS, connection or TLS failure.
-    #[error("could not reach the ingestion API ({client_request_id}): {source}")]
+    #[error("could not reach the ingestion API{}: {source}", request_label(client_request_id.as_deref()))]
     Transport {
         /// What failed.
         #[source]
         source: reqwest::Error,
-        /// The `Client-Request-ID` the request carried.
-        client_request_id: String,
+        /// The `Client-Request-ID` the request carried, when it was sent.
+        client_request_id: Option<String>,
     },
 
     /// The service did not answer in time, after every retry allowed.
-    #[error("the ingestion API did not answer within {after:?} ({client_request_id}); the operation may or may not have been applied")]
+    #[error("the ingestion API did not answer within {after:?} (client request id {client_request_id}); the operation may or may not have been applied")]
     Timeout {
         /// How long the request waited in all.
         after: Duration,
@@ -103,8 +103,8 @@ impl Error {
             Error::Api(e) | Error::EtagMismatch(e) => e.client_request_id.as_deref(),
             Error::Transport {
                 client_request_id, ..
-            }
-            | Error::Timeout {
+            } => client_request_id.as_deref(),
+            Error::Timeout {
                 client_request_id, ..
             } => Some(client_request_id),
             _ => None,
@@ -349,6 +349,12 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+fn request_label(client_request_id: Option<&str>) -> String {
+    client_request_id
+        .map(|id| format!(" (client request id {id})"))
+        .unwrap_or_default()
+}
+
 fn is_code(s: &str) -> bool {
     let letters = s.chars().take_while(|c| c.is_ascii_alphabetic()).count();
     let rest = &s[letters..];
@@ -437,7 +443,7 @@ impl<E> From<progenitor_client::Error<E>> for Error {
             | P::InvalidUpgrade(source)
             | P::ResponseBodyError(source) => Error::Transport {
                 source,
-                client_request_id: String::new(),
+                client_request_id: None,
             },
             P::ErrorResponse(value) => {
                 Error::from_response(ApiError::from_parts(value.status(), value.headers(), &[]))
