@@ -1034,16 +1034,9 @@ fn describe_body(headers: &http::HeaderMap, body: &[u8]) -> String {
         return format!("an empty body ({content_type})");
     }
     let text = String::from_utf8_lossy(body);
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("<html") || lower.contains("<!doctype") {
-        let title = lower
-            .find("<title>")
-            .and_then(|s| {
-                let start = s + 7;
-                lower[start..].find("</title>").map(|e| (start, start + e))
-            })
-            .and_then(|(s, e)| text.get(s..e))
-            .map(|t| format!(" titled \"{}\"", truncate(t.trim(), 80)))
+    if crate::error::looks_like_html(&text) {
+        let title = crate::error::html_title(&text)
+            .map(|t| format!(" titled \"{t}\""))
             .unwrap_or_default();
         return format!("an HTML page{title} ({content_type}) instead of JSON");
     }

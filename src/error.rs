@@ -364,7 +364,8 @@ fn is_code(s: &str) -> bool {
         && rest.chars().any(|c| c.is_ascii_digit())
 }
 
-fn looks_like_html(text: &str) -> bool {
+/// Whether a body is an HTML (or XML) page rather than JSON.
+pub(crate) fn looks_like_html(text: &str) -> bool {
     let start = text
         .trim_start()
         .get(..15)
@@ -376,7 +377,8 @@ fn looks_like_html(text: &str) -> bool {
         || start.starts_with("<head")
 }
 
-fn html_title(text: &str) -> Option<String> {
+/// The `<title>` of an HTML page, shortened.
+pub(crate) fn html_title(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let start = lower.find("<title>")? + "<title>".len();
     let end = start + lower[start..].find("</title>")?;

@@ -92,47 +92,34 @@ fn is_pub(vis: &syn::Visibility) -> bool {
 /// (struct, field ident) → the field's documentation.
 fn document_types(types: &mut ItemMod, docs: &Docs) -> BTreeMap<(String, String), String> {
     let mut field_docs = BTreeMap::new();
+    for item in structs(types) {
+        let name = item.ident.to_string();
+        let Fields::Named(fields) = &mut item.fields else {
+            continue;
+        };
+        for field in fields.named.iter_mut() {
+            let wire = wire_name(field);
+            if !has_doc(&field.attrs) {
+                let text = docs
+                    .fields
+                    .get(&(name.clone(), wire.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| format!("The `{wire}` property."));
+                add_doc(&mut field.attrs, &text);
+            }
+            let ident = field
+                .ident
+                .as_ref()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            let text: Vec<String> = field.attrs.iter().filter_map(doc_text).collect();
+            field_docs.insert((name.clone(), ident), text.join("\n"));
+        }
+    }
     let items = &mut types.content.as_mut().expect("found with content").1;
-    for item in items.iter_mut() {
-        match item {
-            Item::Struct(s) => {
-                let name = s.ident.to_string();
-                if let Fields::Named(fields) = &mut s.fields {
-                    for field in fields.named.iter_mut() {
-                        let wire = wire_name(field);
-                        let ident = field
-                            .ident
-                            .as_ref()
-                            .map(|i| i.to_string())
-                            .unwrap_or_default();
-                        if !has_doc(&field.attrs) {
-                            let text = docs
-                                .fields
-                                .get(&(name.clone(), wire.clone()))
-                                .cloned()
-                                .unwrap_or_else(|| format!("The `{wire}` property."));
-                            add_doc(&mut field.attrs, &text);
-                        }
-                        let text = field
-                            .attrs
-                            .iter()
-                            .filter_map(doc_text)
-                            .collect::<Vec<_>>()
-                            .join("\n");
-                        field_docs.insert((name.clone(), ident), text);
-                    }
-                }
-            }
-            Item::Impl(block) if block.trait_.is_none() => {
-                for impl_item in block.items.iter_mut() {
-                    if let syn::ImplItem::Fn(f) = impl_item {
-                        if is_pub(&f.vis) && !has_doc(&f.attrs) && f.sig.ident == "builder" {
-                            add_doc(&mut f.attrs, "Starts building this type field by field.");
-                        }
-                    }
-                }
-            }
-            _ => {}
+    for (_, f) in undocumented_fns(items) {
+        if f.sig.ident == "builder" {
+            add_doc(&mut f.attrs, "Starts building this type field by field.");
         }
     }
     field_docs
@@ -154,42 +141,58 @@ fn doc_text(attr: &syn::Attribute) -> Option<String> {
     }
 }
 
+/// The name of the type an impl block is for.
+fn impl_type_name(block: &syn::ItemImpl) -> Option<String> {
+    match &*block.self_ty {
+        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The public functions without documentation of the inherent impls among
+/// `items`, each with the name of its type.
+fn undocumented_fns(items: &mut [Item]) -> Vec<(String, &mut syn::ImplItemFn)> {
+    let mut out = Vec::new();
+    for item in items.iter_mut() {
+        let Item::Impl(block) = item else { continue };
+        if block.trait_.is_some() {
+            continue;
+        }
+        let Some(name) = impl_type_name(block) else {
+            continue;
+        };
+        for impl_item in block.items.iter_mut() {
+            if let syn::ImplItem::Fn(f) = impl_item {
+                if is_pub(&f.vis) && !has_doc(&f.attrs) {
+                    out.push((name.clone(), f));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Documents the builders of `types::builder`.
 fn document_type_builders(builders: &mut ItemMod, field_docs: &BTreeMap<(String, String), String>) {
     let items = &mut builders.content.as_mut().expect("found with content").1;
     for item in items.iter_mut() {
-        match item {
-            Item::Struct(s) if !has_doc(&s.attrs) => {
+        if let Item::Struct(s) = item {
+            if !has_doc(&s.attrs) {
                 let text = format!(
                     "Builds a [`super::{}`] field by field; `try_into()` makes the value.",
                     s.ident
                 );
                 add_doc(&mut s.attrs, &text);
             }
-            Item::Impl(block) if block.trait_.is_none() => {
-                let syn::Type::Path(path) = &*block.self_ty else {
-                    continue;
-                };
-                let Some(name) = path.path.segments.last().map(|s| s.ident.to_string()) else {
-                    continue;
-                };
-                for impl_item in block.items.iter_mut() {
-                    let syn::ImplItem::Fn(f) = impl_item else {
-                        continue;
-                    };
-                    if !is_pub(&f.vis) || has_doc(&f.attrs) {
-                        continue;
-                    }
-                    let setter = f.sig.ident.to_string();
-                    let text = match field_docs.get(&(name.clone(), setter.clone())) {
-                        Some(doc) if !doc.is_empty() => format!("Sets `{setter}`: {doc}"),
-                        _ => format!("Sets `{setter}`."),
-                    };
-                    add_doc(&mut f.attrs, &text);
-                }
-            }
-            _ => {}
         }
+    }
+    for (name, f) in undocumented_fns(items) {
+        let setter = f.sig.ident.to_string();
+        let text = match field_docs.get(&(name, setter.clone())) {
+            Some(doc) if !doc.is_empty() => format!("Sets `{setter}`: {doc}"),
+            _ => format!("Sets `{setter}`."),
+        };
+        add_doc(&mut f.attrs, &text);
     }
 }
 
@@ -203,39 +206,21 @@ fn document_requests(builder: &mut ItemMod, docs: &Docs) {
         by_setter.insert((builder_name, setter), (parameter.clone(), text.clone()));
     }
     let items = &mut builder.content.as_mut().expect("found with content").1;
-    for item in items.iter_mut() {
-        let Item::Impl(block) = item else { continue };
-        if block.trait_.is_some() {
-            continue;
-        }
-        let syn::Type::Path(path) = &*block.self_ty else {
-            continue;
-        };
-        let Some(name) = path.path.segments.last().map(|s| s.ident.to_string()) else {
-            continue;
-        };
+    for (name, f) in undocumented_fns(items) {
         let method = naming::snake(&naming::split_words(&name));
-        for impl_item in block.items.iter_mut() {
-            let syn::ImplItem::Fn(f) = impl_item else {
-                continue;
-            };
-            if !is_pub(&f.vis) || has_doc(&f.attrs) {
-                continue;
-            }
-            let setter = f.sig.ident.to_string();
-            let text = match setter.as_str() {
-                "new" => format!(
-                    "A request with nothing set yet; [`Client::{method}`](super::Client::{method}) is the usual start."
-                ),
-                "body" => "Sets the request body.".to_string(),
-                "body_map" => "Changes the request body through its builder.".to_string(),
-                _ => match by_setter.get(&(name.clone(), setter.clone())) {
-                    Some((api, text)) => format!("Sets `{api}`: {text}"),
-                    None => format!("Sets `{setter}`."),
-                },
-            };
-            add_doc(&mut f.attrs, &text);
-        }
+        let setter = f.sig.ident.to_string();
+        let text = match setter.as_str() {
+            "new" => format!(
+                "A request with nothing set yet; [`Client::{method}`](super::Client::{method}) is the usual start."
+            ),
+            "body" => "Sets the request body.".to_string(),
+            "body_map" => "Changes the request body through its builder.".to_string(),
+            _ => match by_setter.get(&(name.clone(), setter.clone())) {
+                Some((api, text)) => format!("Sets `{api}`: {text}"),
+                None => format!("Sets `{setter}`."),
+            },
+        };
+        add_doc(&mut f.attrs, &text);
     }
 }
 
@@ -426,10 +411,7 @@ fn add_stream_methods(builder: &mut ItemMod, pages: &BTreeMap<String, String>) {
     let mut additions: Vec<Item> = Vec::new();
     for item in items.iter() {
         let Item::Impl(block) = item else { continue };
-        let syn::Type::Path(self_ty) = &*block.self_ty else {
-            continue;
-        };
-        let Some(builder_name) = self_ty.path.segments.last().map(|s| s.ident.clone()) else {
+        let Some(builder_name) = impl_type_name(block).map(|n| format_ident!("{}", n)) else {
             continue;
         };
         for impl_item in &block.items {
