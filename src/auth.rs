@@ -837,6 +837,14 @@ pub(crate) struct TokenCache {
     state: Arc<Mutex<CacheState>>,
 }
 
+/// What a caller of [`TokenCache::get`] does.
+enum Next {
+    /// Use this valid token.
+    Serve(AccessToken),
+    /// Wait for the request in flight.
+    Wait(Shared<FetchFuture>),
+}
+
 #[derive(Default)]
 struct CacheState {
     token: Option<AccessToken>,
@@ -859,9 +867,9 @@ impl TokenCache {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn get(&self) -> impl Future<Output = Result<AccessToken, AuthError>> + Send + '_ {
+    pub(crate) async fn get(&self) -> Result<AccessToken, AuthError> {
         let now = Instant::now();
-        let wait = {
+        let next = {
             let mut state = self.lock();
             match state.token.clone() {
                 Some(token) if token.is_valid(now) => {
@@ -870,22 +878,19 @@ impl TokenCache {
                         && state.retry_at.is_none_or(|at| now >= at)
                     {
                         tracing::debug!("renewing the token ahead of expiry");
-                        let renewal = self.start(&mut state);
-                        tokio::spawn(renewal);
+                        tokio::spawn(self.start(&mut state));
                     }
-                    Err(token)
+                    Next::Serve(token)
                 }
-                _ => Ok(match state.inflight.clone() {
+                _ => Next::Wait(match state.inflight.clone() {
                     Some(inflight) => inflight,
                     None => self.start(&mut state),
                 }),
             }
         };
-        async move {
-            match wait {
-                Err(cached) => Ok(cached),
-                Ok(shared) => shared.await,
-            }
+        match next {
+            Next::Serve(token) => Ok(token),
+            Next::Wait(fetch) => fetch.await,
         }
     }
 

@@ -19,7 +19,7 @@ use http::{HeaderMap, Method, StatusCode};
 /// How requests to the ingestion API are retried.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Most tries of one request, the first included (default 5).
+    /// Most tries of one request, the first included (default 8).
     pub max_attempts: u32,
     /// Wait before the second try (default 1 s); it doubles for each further try.
     pub initial_delay: Duration,
@@ -34,7 +34,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_attempts: 5,
+            max_attempts: 8,
             initial_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(60),

@@ -35,6 +35,18 @@ fn operations(path: &Path) -> Vec<(String, String, String)> {
 fn published_documents_name_operations_like_ours() {
     let ours = operations(&ours());
     assert_eq!(ours.len(), 78);
+    for (http, path, method) in &ours {
+        assert!(
+            method.len() <= 48,
+            "{http} {path}: `{method}` is longer than 48 characters"
+        );
+        let verb = method.split('_').next().unwrap_or("");
+        assert!(
+            ["list", "get", "create", "update", "delete", "set", "promote", "commit"]
+                .contains(&verb),
+            "{method} does not start with a verb"
+        );
+    }
     for published in [
         "ingestion-openapi-2022-10-27.json",
         "ingestion-openapi-2020-09-10.json",
