@@ -628,7 +628,7 @@ fn hoist_inline_unions(doc: &mut Value) {
 /// Marks every named union with how its members are told apart.
 fn mark_unions(doc: &mut Value) {
     let snapshot = doc.clone();
-    for (name, schema) in schemas_mut(doc).iter_mut() {
+    for schema in schemas_mut(doc).values_mut() {
         let Some(members) = union_members(schema) else {
             continue;
         };
@@ -651,6 +651,7 @@ fn mark_unions(doc: &mut Value) {
         });
         let Some(property) = property else { continue };
         let mut variants = Vec::new();
+        let mut tags = BTreeSet::new();
         for member in &members {
             let single = schemas(&snapshot)
                 .get(member)
@@ -661,9 +662,12 @@ fn mark_unions(doc: &mut Value) {
                 .filter(|values| values.len() == 1)
                 .and_then(|values| values[0].as_str())
                 .map(str::to_string);
-            variants.push(json!([single.unwrap_or_else(|| member.clone()), member]));
+            let tag = single.unwrap_or_else(|| member.clone());
+            // Two members with one tag cannot be told apart; the first wins.
+            if tags.insert(tag.clone()) {
+                variants.push(json!([tag, member]));
+            }
         }
-        let _ = name;
         schema[TAGGED_UNION] = json!({ "property": property, "variants": variants });
     }
 }
