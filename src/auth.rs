@@ -46,12 +46,13 @@ pub struct AccessToken {
 }
 
 impl AccessToken {
-    /// A token that expires `expires_in` from now.
+    /// A token that expires `expires_in` from now (at most a day: Azure AD
+    /// issues no longer-lived tokens, and a bigger number is a mistake).
     pub fn new(secret: impl Into<Secret>, expires_in: Duration) -> Self {
         let now = Instant::now();
         AccessToken {
             secret: secret.into(),
-            expires_at: Some(now + expires_in),
+            expires_at: now.checked_add(expires_in.min(MAX_LIFETIME)),
             obtained_at: now,
         }
     }
@@ -343,6 +344,9 @@ impl oauth2::TokenResponse for AadTokenResponse {
         None
     }
 }
+
+/// The longest lifetime a token is trusted for.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How long a token without a stated lifetime is trusted.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(10 * 60);

@@ -57,6 +57,23 @@ async fn v1_endpoint_with_string_durations() {
 }
 
 #[tokio::test]
+async fn absurd_lifetimes_do_not_break_the_cache() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(v1_token_path()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "Bearer", "expires_in": "18446744073709551615", "access_token": TOKEN
+        })))
+        .mount(&server)
+        .await;
+    let credential = builder(&server).build().unwrap();
+    let token = credential.get_token().await.unwrap();
+    assert!(token.expires_in().unwrap() <= Duration::from_secs(24 * 3600));
+    credential.get_token().await.unwrap();
+    assert_eq!(token_requests(&server).await.len(), 1);
+}
+
+#[tokio::test]
 async fn v2_endpoint_with_number_durations() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
