@@ -91,7 +91,7 @@ fn unknown_kinds_of_a_union_round_trip() {
 }
 
 #[tokio::test]
-async fn an_unlisted_value_survives_get_then_put() {
+async fn unlisted_values_and_fields_survive_get_then_put() {
     let server = MockServer::start().await;
     let read = json!({
         "resourceType": "ListingImage",
@@ -100,7 +100,9 @@ async fn an_unlisted_value_survives_get_then_put() {
         "state": "QuarantinedForReview",
         "order": 2,
         "id": "i-1",
-        "@odata.etag": "\"e-1\""
+        "@odata.etag": "\"e-1\"",
+        "altText": "A field no document lists",
+        "renditions": [{ "size": "Large", "fileName": "logo-l.png" }]
     });
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_json(read.clone()))
@@ -135,11 +137,29 @@ async fn an_unlisted_value_survives_get_then_put() {
         .find(|r| r.method.as_str() == "PUT")
         .unwrap();
     let sent: Value = serde_json::from_slice(&put.body).unwrap();
-    assert_eq!(sent, read, "the PUT body is what the GET returned");
+    assert_eq!(
+        sent, read,
+        "the PUT body is what the GET returned, unlisted fields too"
+    );
     assert_eq!(
         put.headers.get("if-match").and_then(|v| v.to_str().ok()),
         Some("\"e-1\"")
     );
+}
+
+#[test]
+fn unlisted_fields_are_kept_and_types_stay_default() {
+    let product: types::AzureProduct =
+        serde_json::from_value(json!({ "name": "n", "isPreview": true })).unwrap();
+    assert_eq!(product.extra.get("isPreview"), Some(&json!(true)));
+    let empty = types::AzureProduct::default();
+    assert!(empty.extra.is_empty());
+    assert_eq!(serde_json::to_value(&empty).unwrap(), json!({}));
+    let built: types::AzureProduct = types::AzureProduct::builder()
+        .name("built".to_string())
+        .try_into()
+        .unwrap();
+    assert_eq!(built.name.as_deref(), Some("built"));
 }
 
 #[test]

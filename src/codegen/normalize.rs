@@ -30,7 +30,11 @@
 //!    carry an offset, and one unparsable date must not fail a whole page;
 //! 10. marks secrets inside payloads so that their types hide them: a string
 //!     property named `…SasUri` gets format [`SAS_URI`]; one named `password`,
-//!     `…connectionString` or `…ApplicationKey` gets format [`PASSWORD`].
+//!     `…connectionString` or `…ApplicationKey` gets format [`PASSWORD`];
+//! 11. lets every object keep the properties the document does not list
+//!     (`additionalProperties: {}`, unless the document says `false`): the
+//!     service adds fields over time, and an update is a full replacement,
+//!     so a resource read and written back must lose nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -86,6 +90,7 @@ pub fn normalize(doc: &Value) -> Result<Value, Problem> {
     hoist_enums(&mut doc);
     drop_date_formats(&mut doc);
     mark_secrets(&mut doc);
+    keep_unlisted_properties(&mut doc);
     check_unique_operation_ids(&doc)?;
     Ok(doc)
 }
@@ -1064,6 +1069,19 @@ fn mark_secrets(doc: &mut Value) {
     });
 }
 
+fn keep_unlisted_properties(doc: &mut Value) {
+    visit_mut(&mut doc["components"]["schemas"], &mut |value| {
+        let is_object = value.get("properties").is_some_and(Value::is_object)
+            && value
+                .get("type")
+                .and_then(Value::as_str)
+                .is_none_or(|t| t == "object");
+        if is_object && value.get("additionalProperties").is_none() {
+            value["additionalProperties"] = json!({});
+        }
+    });
+}
+
 fn drop_date_formats(doc: &mut Value) {
     visit_mut(doc, &mut |value| {
         let is_date = matches!(
@@ -1416,6 +1434,27 @@ mod tests {
             PASSWORD
         );
         assert!(props["fileName"].get("format").is_none());
+    }
+
+    #[test]
+    fn objects_keep_unlisted_properties() {
+        let d = doc(
+            json!({ "/a": { "get": { "responses": { "200": { "description": "x", "content": {
+                "application/json": { "schema": { "$ref": "#/components/schemas/A" } } } } } } } }),
+            json!({
+                "A": { "type": "object", "properties": { "b": { "$ref": "#/components/schemas/B" } } },
+                "B": { "type": "object", "properties": { "x": { "type": "string" } }, "additionalProperties": false }
+            }),
+        );
+        let out = normalize(&d).unwrap();
+        assert_eq!(
+            out["components"]["schemas"]["A"]["additionalProperties"],
+            json!({})
+        );
+        assert_eq!(
+            out["components"]["schemas"]["B"]["additionalProperties"],
+            json!(false)
+        );
     }
 
     #[test]

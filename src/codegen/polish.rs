@@ -10,6 +10,8 @@
 //!   Option<String>`) implements `crate::paging::Page`, and the request
 //!   builder of every operation that returns a page gets a `stream()`
 //!   method yielding the items of every page.
+//! * The map that keeps the properties a document does not list (`extra`)
+//!   starts empty in builders, and structs stay `Default`.
 //! * Every public item has documentation: fields and parameters take the
 //!   document's descriptions ([`Docs`]); builders and their setters say
 //!   what they build and set.
@@ -41,6 +43,7 @@ pub fn polish(file: &mut File, own: Vec<TokenStream>, docs: &Docs) -> Result<(),
     let renames = field_renames(types);
     Renamer { renames: &renames }.visit_item_mod_mut(types);
     add_aliases(types);
+    default_extra(types);
     let pages = page_types(types);
     let content = &mut types.content.as_mut().expect("found with content").1;
     for tokens in own {
@@ -221,6 +224,61 @@ fn document_requests(builder: &mut ItemMod, docs: &Docs) {
             },
         };
         add_doc(&mut f.attrs, &text);
+    }
+}
+
+/// The name of the flattened map typify adds for unlisted properties.
+const EXTRA: &str = "extra";
+
+/// Builders start `extra` empty (typify insists on a value), and a struct
+/// whose builder then starts every field from its default derives `Default`.
+fn default_extra(types: &mut ItemMod) {
+    let mut defaultable = BTreeSet::new();
+    let items = &mut types.content.as_mut().expect("found with content").1;
+    if let Some(builders) = find_mod(items, "builder") {
+        let builder_items = &mut builders.content.as_mut().expect("found with content").1;
+        for item in builder_items.iter_mut() {
+            let Item::Impl(block) = item else { continue };
+            let is_default = block
+                .trait_
+                .as_ref()
+                .and_then(|(_, path, _)| path.segments.last())
+                .is_some_and(|s| s.ident == "Default");
+            let Some(name) = impl_type_name(block).filter(|_| is_default) else {
+                continue;
+            };
+            let mut all_default = true;
+            for impl_item in block.items.iter_mut() {
+                let syn::ImplItem::Fn(f) = impl_item else {
+                    continue;
+                };
+                let Some(syn::Stmt::Expr(syn::Expr::Struct(literal), _)) = f.block.stmts.last_mut()
+                else {
+                    continue;
+                };
+                for field in literal.fields.iter_mut() {
+                    let is_extra = matches!(&field.member, syn::Member::Named(i) if i == EXTRA);
+                    if is_extra {
+                        field.expr = syn::parse_quote!(Ok(Default::default()));
+                    }
+                    let text = quote!(#field).to_string();
+                    all_default &= text.ends_with("Ok (Default :: default ())");
+                }
+            }
+            if all_default {
+                defaultable.insert(name);
+            }
+        }
+    }
+    for item in structs(types) {
+        let has_extra = matches!(&item.fields, Fields::Named(named) if named.named.iter().any(|f| f.ident.as_ref().is_some_and(|i| i == EXTRA)));
+        let derives_default = item
+            .attrs
+            .iter()
+            .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("Default"));
+        if has_extra && !derives_default && defaultable.contains(&item.ident.to_string()) {
+            item.attrs.push(syn::parse_quote!(#[derive(Default)]));
+        }
     }
 }
 
