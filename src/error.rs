@@ -111,6 +111,14 @@ impl Error {
         }
     }
 
+    /// A success body that does not decode: the reason and the body's start.
+    pub(crate) fn decode(source: serde_json::Error, body: &[u8]) -> Self {
+        Error::Decode {
+            source,
+            snippet: truncate(&redact(&String::from_utf8_lossy(body)), MAX_SNIPPET),
+        }
+    }
+
     /// Builds the error for a non-success response.
     pub(crate) fn from_response(api: ApiError) -> Self {
         if api.is_etag_mismatch() {
@@ -450,10 +458,7 @@ impl<E> From<progenitor_client::Error<E>> for Error {
             P::ErrorResponse(value) => {
                 Error::from_response(ApiError::from_parts(value.status(), value.headers(), &[]))
             }
-            P::InvalidResponsePayload(bytes, source) => Error::Decode {
-                source,
-                snippet: truncate(&redact(&String::from_utf8_lossy(&bytes)), MAX_SNIPPET),
-            },
+            P::InvalidResponsePayload(bytes, source) => Error::decode(source, &bytes),
             P::UnexpectedResponse(mut response) => {
                 match crate::client::take_failure(&mut response) {
                     Some(error) => error,

@@ -133,10 +133,7 @@ async fn fetch_page<P: Page>(
         .bytes()
         .await
         .map_err(|e| Error::from(progenitor_client::Error::<()>::ResponseBodyError(e)))?;
-    serde_json::from_slice(&body).map_err(|source| Error::Decode {
-        source,
-        snippet: crate::error::truncate(&redact(&String::from_utf8_lossy(&body)), 300),
-    })
+    serde_json::from_slice(&body).map_err(|source| Error::decode(source, &body))
 }
 
 /// Turns a `nextLink` into the URL to request.

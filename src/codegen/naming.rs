@@ -475,6 +475,18 @@ fn owner_noun(segments: &[Segment], index: usize, facet: bool, vocab: &Vocabular
     noun
 }
 
+/// The Rust method of an operation, from its operationId (`listProducts`
+/// and `list_products` both give `list_products`).
+pub fn method_name(operation_id: &str) -> String {
+    snake(&split_words(operation_id))
+}
+
+/// The Pascal-case name progenitor gives an operation's request builder
+/// (`list_products` → `ListProducts`), also the prefix of its inline types.
+pub fn builder_name(operation_id: &str) -> String {
+    pascal(&split_words(operation_id))
+}
+
 /// The readable name of a schema (see the module documentation).
 pub fn schema_name(original: &str) -> String {
     if let Some((wrapper, argument)) = generic_parts(original) {

@@ -471,7 +471,7 @@ fn check_unique_operation_ids(doc: &Value) -> Result<(), Problem> {
             else {
                 continue;
             };
-            let method_name = naming::snake(&naming::split_words(id));
+            let method_name = naming::method_name(id);
             let label = format!("{} {path}", method.to_uppercase());
             if let Some(first) = seen.insert(method_name.clone(), label.clone()) {
                 return problem(format!(
@@ -620,7 +620,7 @@ fn hoist_inline_unions(doc: &mut Value) {
                 let id = operation
                     .get("operationId")
                     .and_then(Value::as_str)
-                    .map(|s| naming::pascal(&naming::split_words(s)))
+                    .map(naming::builder_name)
                     .unwrap_or_default();
                 hoist(operation, &format!("{id}Body"));
             }
@@ -907,7 +907,7 @@ fn hoist_enums(doc: &mut Value) {
             let id = operation
                 .get("operationId")
                 .and_then(Value::as_str)
-                .map(|s| naming::pascal(&naming::split_words(s)))
+                .map(naming::builder_name)
                 .unwrap_or_default();
             let Some(Value::Array(params)) = operation.get_mut("parameters") else {
                 continue;

@@ -204,13 +204,13 @@ fn document_requests(builder: &mut ItemMod, docs: &Docs) {
     // Parameter descriptions by (builder type, setter).
     let mut by_setter: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
     for ((operation, parameter), text) in &docs.parameters {
-        let builder_name = naming::pascal(&naming::split_words(operation));
+        let builder_name = naming::builder_name(operation);
         let setter = naming::snake(&naming::split_words(parameter));
         by_setter.insert((builder_name, setter), (parameter.clone(), text.clone()));
     }
     let items = &mut builder.content.as_mut().expect("found with content").1;
     for (name, f) in undocumented_fns(items) {
-        let method = naming::snake(&naming::split_words(&name));
+        let method = naming::method_name(&name);
         let setter = f.sig.ident.to_string();
         let text = match setter.as_str() {
             "new" => format!(

@@ -32,7 +32,7 @@ pub fn operations(doc: &Value) -> Vec<Operation> {
                 continue;
             };
             out.push(Operation {
-                method: super::naming::snake(&super::naming::split_words(id)),
+                method: super::naming::method_name(id),
                 http: http.to_uppercase(),
                 path: path.clone(),
                 summary: operation
