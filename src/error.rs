@@ -76,6 +76,10 @@ pub enum Error {
     /// The client was configured with something it cannot use.
     #[error("invalid configuration: {0}")]
     Config(String),
+
+    /// Uploading a file to Azure Blob Storage failed.
+    #[error(transparent)]
+    Upload(Box<crate::blob::UploadError>),
 }
 
 impl Error {

@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod blob;
 mod client;
 pub mod error;
 mod generated;

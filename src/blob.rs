@@ -1,0 +1,1102 @@
+//! Uploading files to the Azure Blob Storage SAS URL (`fileSasUri`) the API
+//! hands out for listing images, videos and packages.
+//!
+//! # Why our own code and not `azure_storage_blob`
+//!
+//! Checked on 2026-11-26 with `cargo tree -d`: `azure_storage_blob` 1.1.0
+//! depends on `azure_core` 1.1.0 → `typespec_client_core` 1.1.0 →
+//! `reqwest` 0.13, the same reqwest as ours, so it *could* share our one
+//! HTTP client (through `azure_core`'s transport option). We still do not
+//! use it, because:
+//!
+//! * its `upload` takes the whole blob as one `Bytes`, so streaming a file
+//!   from disk would mean calling its `stage_block` / `commit_block_list`
+//!   ourselves anyway: it would only build the three requests this file
+//!   builds;
+//! * it adds about thirty crates (`azure_core`, `typespec*`, `quick-xml`,
+//!   `time`, `async-lock`, `async-trait`, a second `rand`…), and its default
+//!   features switch on gzip and deflate in our reqwest for every request of
+//!   the crate;
+//! * it brings a second retry pipeline and a second error type, which would
+//!   have to be mapped to ours and checked for SAS signatures anyway.
+//!
+//! The three Storage calls used here are small and stable: Put Blob, Put
+//! Block and Put Block List, at `x-ms-version` [`STORAGE_VERSION`].
+//!
+//! # What it does
+//!
+//! * A blob up to [`BlobUploader::single_put_threshold`] (default 8 MiB) goes
+//!   up in one Put Blob with its `Content-MD5`.
+//! * A larger one goes up in blocks of [`BlobUploader::block_size`] (default
+//!   4 MiB), [`BlobUploader::blocks_in_flight`] (default 4) at a time, each
+//!   with its own `Content-MD5`, then one Put Block List naming them in
+//!   order (and recording the whole blob's MD5 as `x-ms-blob-content-md5`).
+//! * The source is read once, in order, a block at a time: memory stays
+//!   near blocks in flight × block size (and at most the single-put
+//!   threshold when the length is not known in advance), whatever the
+//!   file's size.
+//! * Each request is retried on 408, 429, 5xx, timeouts and dropped
+//!   connections (every call here is an idempotent `PUT`), waiting what
+//!   `Retry-After` says or backing off with jitter ([`RetryPolicy`]).
+//! * Errors name the file, the Storage operation, the status, Storage's
+//!   `<Code>` and `<Message>` and the `x-ms-request-id`. The SAS signature
+//!   never appears in an error, its `Debug`, or a `tracing` event: the blob
+//!   is always shown without its query.
+
+use std::fmt;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use bytes::{Bytes, BytesMut};
+use futures::TryStreamExt as _;
+use http::StatusCode;
+use md5::{Digest as _, Md5};
+use tokio::io::{AsyncRead, AsyncReadExt as _};
+use url::Url;
+
+use crate::retry::{self, RetryPolicy};
+use crate::secret::SasUri;
+
+/// The Blob service REST version sent as `x-ms-version`.
+pub const STORAGE_VERSION: &str = "2021-08-06";
+
+/// Most blocks one block blob may have.
+const MAX_BLOCKS: u64 = 50_000;
+/// Largest block Storage accepts (since version 2019-12-12).
+const MAX_BLOCK_SIZE: usize = 4000 * 1024 * 1024;
+/// Largest blob one Put Blob may carry (since version 2019-12-12).
+const MAX_SINGLE_PUT: u64 = 5000 * 1024 * 1024;
+/// Most of an error body read.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+/// Longest Storage text kept in an error.
+const MAX_TEXT: usize = 500;
+
+/// Uploads files and streams to Azure Blob Storage SAS URLs as block blobs.
+///
+/// Built from a `reqwest::Client` (usually the API client's own, see
+/// [`BlobUploader::for_client`]); cheap to clone.
+///
+/// ```no_run
+/// # async fn run(client: &partner_center_ingestion::Client, sas: partner_center_ingestion::SasUri) -> Result<(), partner_center_ingestion::Error> {
+/// use partner_center_ingestion::blob::BlobUploader;
+///
+/// let uploader = BlobUploader::for_client(client);
+/// let summary = uploader
+///     .upload_file(&sas, "package.zip".as_ref(), |p| {
+///         eprintln!("{} of {:?} bytes", p.sent, p.total)
+///     })
+///     .await?;
+/// println!("{} bytes in {} blocks", summary.bytes, summary.blocks);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct BlobUploader {
+    http: reqwest::Client,
+    block_size: usize,
+    blocks_in_flight: usize,
+    single_put_threshold: u64,
+    retry: RetryPolicy,
+    timeout: Option<Duration>,
+}
+
+/// How far an upload is, reported to the progress callback.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes Storage has confirmed (blocks stored, or the whole blob).
+    pub sent: u64,
+    /// The blob's length when known in advance (always for a file).
+    pub total: Option<u64>,
+    /// Whether the blob is complete: the Put Blob or Put Block List
+    /// succeeded. Only the last report has it.
+    pub committed: bool,
+}
+
+/// What an upload did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UploadSummary {
+    /// Bytes uploaded.
+    pub bytes: u64,
+    /// Blocks uploaded; 0 when the blob went up in one Put Blob.
+    pub blocks: usize,
+    /// Base64 MD5 of the whole blob (what Storage records as its
+    /// `Content-MD5`).
+    pub content_md5: String,
+    /// The blob's `ETag` after the upload.
+    pub etag: Option<String>,
+    /// `x-ms-request-id` of the final request (Put Blob or Put Block List).
+    pub request_id: Option<String>,
+    /// Requests sent again after a retryable failure, over the whole upload.
+    pub retries: u32,
+}
+
+impl BlobUploader {
+    /// An uploader sending its requests with `http`.
+    ///
+    /// Its per-request timeout is the client's own unless
+    /// [`BlobUploader::timeout`] sets one; a block must be sent within it.
+    pub fn new(http: reqwest::Client) -> Self {
+        BlobUploader {
+            http,
+            block_size: 4 * 1024 * 1024,
+            blocks_in_flight: 4,
+            single_put_threshold: 8 * 1024 * 1024,
+            retry: RetryPolicy {
+                max_attempts: 5,
+                initial_delay: Duration::from_millis(500),
+                max_delay: Duration::from_secs(10),
+                max_retry_after: Duration::from_secs(30),
+                budget: Duration::from_secs(120),
+            },
+            timeout: None,
+        }
+    }
+
+    /// An uploader over the HTTP client of an API [`crate::Client`] (its
+    /// connection pool, TLS and proxy settings), with a 5-minute timeout
+    /// per Storage request.
+    pub fn for_client(client: &crate::Client) -> Self {
+        use progenitor_client::ClientInfo as _;
+        BlobUploader::new(client.client().clone()).timeout(Duration::from_secs(300))
+    }
+
+    /// Size of each block of a block upload (default 4 MiB; between 1 byte
+    /// and 4000 MiB). Memory use is about this times
+    /// [`BlobUploader::blocks_in_flight`].
+    pub fn block_size(mut self, bytes: usize) -> Self {
+        self.block_size = bytes.clamp(1, MAX_BLOCK_SIZE);
+        self
+    }
+
+    /// How many blocks are sent at the same time (default 4, at least 1).
+    pub fn blocks_in_flight(mut self, blocks: usize) -> Self {
+        self.blocks_in_flight = blocks.max(1);
+        self
+    }
+
+    /// Blobs up to this many bytes go up in one Put Blob (default 8 MiB, at
+    /// most 5000 MiB); larger ones in blocks.
+    pub fn single_put_threshold(mut self, bytes: u64) -> Self {
+        self.single_put_threshold = bytes.min(MAX_SINGLE_PUT);
+        self
+    }
+
+    /// How each request (a Put Blob, each Put Block, the Put Block List) is
+    /// retried: attempts, backoff, longest `Retry-After` honoured, and the
+    /// time after which no further attempt of that request starts. Default:
+    /// 5 attempts, 500 ms doubling up to 10 s, `Retry-After` up to 30 s,
+    /// 2 minutes. [`RetryPolicy::none`] turns retries off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Timeout of one Storage request, from sending to the end of the answer
+    /// (default: the HTTP client's own).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Uploads the file at `path` to the blob `sas` names, as a block blob
+    /// of type `application/octet-stream`, replacing any blob there.
+    ///
+    /// The file is streamed, never read whole into memory. `progress` is
+    /// called after each stored block and once more, with
+    /// [`Progress::committed`] set and `sent == total`, when the blob is
+    /// complete. To watch from another task, pass
+    /// `move |p| { let _ = sender.send(p); }` with a
+    /// `tokio::sync::watch::Sender<Progress>`.
+    ///
+    /// A file whose length changes while it is read is an error
+    /// ([`UploadErrorKind::LengthMismatch`]); nothing is committed then.
+    pub async fn upload_file(
+        &self,
+        sas: &SasUri,
+        path: &Path,
+        progress: impl FnMut(Progress),
+    ) -> Result<UploadSummary, UploadError> {
+        let target = Target::parse(sas, Some(path))?;
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|source| target.error(UploadErrorKind::Read { source }))?;
+        let len = file
+            .metadata()
+            .await
+            .map_err(|source| target.error(UploadErrorKind::Read { source }))?
+            .len();
+        self.upload(&target, file, Some(len), progress).await
+    }
+
+    /// Uploads what `reader` yields to the blob `sas` names, as
+    /// [`BlobUploader::upload_file`] does for a file.
+    ///
+    /// `len` is the number of bytes the reader yields, when known; a reader
+    /// that yields another number is an error and nothing is committed.
+    /// Without it, the first [`BlobUploader::single_put_threshold`] bytes
+    /// are read to decide between one Put Blob and blocks, and the progress
+    /// has no total until the end.
+    pub async fn upload_reader(
+        &self,
+        sas: &SasUri,
+        reader: impl AsyncRead + Send + Unpin,
+        len: Option<u64>,
+        progress: impl FnMut(Progress),
+    ) -> Result<UploadSummary, UploadError> {
+        let target = Target::parse(sas, None)?;
+        self.upload(&target, reader, len, progress).await
+    }
+
+    async fn upload<R: AsyncRead + Send + Unpin>(
+        &self,
+        target: &Target,
+        mut reader: R,
+        len: Option<u64>,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<UploadSummary, UploadError> {
+        let threshold = self.single_put_threshold;
+        if let Some(len) = len {
+            if len > threshold {
+                let blocks = len.div_ceil(self.block_size as u64);
+                if blocks > MAX_BLOCKS {
+                    return Err(target.error(UploadErrorKind::TooManyBlocks {
+                        block_size: self.block_size,
+                    }));
+                }
+                return self
+                    .upload_blocks(target, reader, Some(len), &mut progress)
+                    .await;
+            }
+        }
+        // Small, or of unknown length: read up to one byte past the threshold.
+        let limit = usize::try_from(threshold.saturating_add(1)).unwrap_or(usize::MAX);
+        let mut head = BytesMut::new();
+        let read = read_up_to(&mut reader, &mut head, limit)
+            .await
+            .map_err(|source| target.error(UploadErrorKind::Read { source }))?;
+        let read = read as u64;
+        if read <= threshold {
+            if let Some(expected) = len {
+                if read != expected {
+                    return Err(target.error(UploadErrorKind::LengthMismatch {
+                        expected,
+                        read: Some(read),
+                    }));
+                }
+            }
+            return self
+                .put_blob(target, head.freeze(), &mut progress)
+                .await;
+        }
+        if let Some(expected) = len {
+            // The reader gave more than the length said.
+            return Err(target.error(UploadErrorKind::LengthMismatch {
+                expected,
+                read: None,
+            }));
+        }
+        let chained = Cursor::new(head.freeze()).chain(reader);
+        self.upload_blocks(target, chained, None, &mut progress)
+            .await
+    }
+
+    async fn put_blob(
+        &self,
+        target: &Target,
+        body: Bytes,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<UploadSummary, UploadError> {
+        let md5 = BASE64.encode(Md5::digest(&body));
+        let len = body.len() as u64;
+        let url = target.url.clone();
+        let sent = self
+            .send(target, Operation::PutBlob, || {
+                self.http
+                    .put(url.clone())
+                    .header("x-ms-blob-type", "BlockBlob")
+                    .header(http::header::CONTENT_TYPE, "application/octet-stream")
+                    .header("content-md5", &md5)
+                    .body(body.clone())
+            })
+            .await?;
+        progress(Progress {
+            sent: len,
+            total: Some(len),
+            committed: true,
+        });
+        Ok(UploadSummary {
+            bytes: len,
+            blocks: 0,
+            content_md5: md5,
+            etag: header(&sent.response, "etag"),
+            request_id: header(&sent.response, "x-ms-request-id"),
+            retries: sent.retries,
+        })
+    }
+
+    async fn upload_blocks<R: AsyncRead + Send + Unpin>(
+        &self,
+        target: &Target,
+        mut reader: R,
+        len: Option<u64>,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<UploadSummary, UploadError> {
+        let mut whole = Md5::new();
+        let block_size = self.block_size;
+        // Blocks are read one at a time, in order; `try_buffer_unordered`
+        // asks for the next only when fewer than `blocks_in_flight` are out.
+        let reading = BlockReader {
+            reader: &mut reader,
+            whole: &mut whole,
+            next: 0,
+            offset: 0,
+            len,
+            block_size,
+            done: false,
+        };
+        let mut stored: Vec<(u64, usize)> = Vec::new();
+        let mut sent = 0u64;
+        let mut retries = 0u32;
+        {
+            let blocks = futures::stream::try_unfold(reading, |mut r| async move {
+                match r.next_block().await? {
+                    Some(block) => Ok(Some((block, r))),
+                    None => Ok(None),
+                }
+            });
+            let uploads = blocks
+                .map_err(|kind| target.error(kind))
+                .map_ok(|block| self.put_block(target, block))
+                .try_buffer_unordered(self.blocks_in_flight);
+            let mut uploads = std::pin::pin!(uploads);
+            while let Some((index, size, block_retries)) = uploads.try_next().await? {
+                stored.push((index, size));
+                sent += size as u64;
+                retries += block_retries;
+                progress(Progress {
+                    sent,
+                    total: len,
+                    committed: false,
+                });
+            }
+        }
+        stored.sort_unstable_by_key(|&(index, _)| index);
+        let whole_md5 = BASE64.encode(whole.finalize());
+
+        let mut list = String::from(r#"<?xml version="1.0" encoding="utf-8"?><BlockList>"#);
+        for &(index, _) in &stored {
+            list.push_str("<Latest>");
+            list.push_str(&block_id(index));
+            list.push_str("</Latest>");
+        }
+        list.push_str("</BlockList>");
+        let list = Bytes::from(list);
+        let list_md5 = BASE64.encode(Md5::digest(&list));
+        let mut url = target.url.clone();
+        url.query_pairs_mut().append_pair("comp", "blocklist");
+        let committed = self
+            .send(target, Operation::PutBlockList, || {
+                self.http
+                    .put(url.clone())
+                    .header(http::header::CONTENT_TYPE, "application/xml")
+                    .header("content-md5", &list_md5)
+                    .header("x-ms-blob-content-type", "application/octet-stream")
+                    .header("x-ms-blob-content-md5", &whole_md5)
+                    .body(list.clone())
+            })
+            .await?;
+        progress(Progress {
+            sent,
+            total: Some(sent),
+            committed: true,
+        });
+        Ok(UploadSummary {
+            bytes: sent,
+            blocks: stored.len(),
+            content_md5: whole_md5,
+            etag: header(&committed.response, "etag"),
+            request_id: header(&committed.response, "x-ms-request-id"),
+            retries: retries + committed.retries,
+        })
+    }
+
+    /// Sends one block; answers its index, size and retries.
+    async fn put_block(
+        &self,
+        target: &Target,
+        block: Block,
+    ) -> Result<(u64, usize, u32), UploadError> {
+        let md5 = BASE64.encode(Md5::digest(&block.data));
+        let mut url = target.url.clone();
+        url.query_pairs_mut()
+            .append_pair("comp", "block")
+            .append_pair("blockid", &block_id(block.index));
+        let size = block.data.len();
+        let operation = Operation::PutBlock {
+            index: block.index,
+            offset: block.offset,
+            len: size as u64,
+        };
+        let sent = self
+            .send(target, operation, || {
+                self.http
+                    .put(url.clone())
+                    .header(http::header::CONTENT_TYPE, "application/octet-stream")
+                    .header("content-md5", &md5)
+                    .body(block.data.clone())
+            })
+            .await?;
+        Ok((block.index, size, sent.retries))
+    }
+
+    /// Sends a request, retrying as [`BlobUploader::retry_policy`] says.
+    async fn send(
+        &self,
+        target: &Target,
+        operation: Operation,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Sent, UploadError> {
+        let backoff = self.retry.backoff();
+        let started = tokio::time::Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut request = build().header("x-ms-version", STORAGE_VERSION);
+            if let Some(timeout) = self.timeout {
+                request = request.timeout(timeout);
+            }
+            let may_retry = |wait: Duration| {
+                attempt < backoff.max_attempts && started.elapsed() + wait <= backoff.budget
+            };
+            match request.send().await {
+                Ok(response) if response.status().is_success() => {
+                    tracing::debug!(
+                        blob = %target.shown,
+                        %operation,
+                        attempt,
+                        status = response.status().as_u16(),
+                        "stored"
+                    );
+                    return Ok(Sent {
+                        response,
+                        retries: attempt - 1,
+                    });
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    if is_retryable(status) {
+                        let wait = backoff.delay(attempt, retry::retry_after(response.headers()));
+                        if may_retry(wait) {
+                            tracing::warn!(
+                                blob = %target.shown,
+                                %operation,
+                                attempt,
+                                status = status.as_u16(),
+                                wait_ms = wait.as_millis() as u64,
+                                "Storage asked to retry; waiting"
+                            );
+                            drop(response);
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    }
+                    let error = StorageError::read(response, target).await;
+                    tracing::debug!(blob = %target.shown, %operation, attempt, %error, "refused");
+                    return Err(target.error(UploadErrorKind::Storage {
+                        operation,
+                        attempts: attempt,
+                        error: Box::new(error),
+                    }));
+                }
+                Err(error) => {
+                    let error = error.without_url();
+                    let retryable = error.is_timeout()
+                        || error.is_connect()
+                        || error.is_request()
+                        || error.is_body();
+                    let wait = backoff.delay(attempt, None);
+                    if retryable && may_retry(wait) {
+                        tracing::warn!(
+                            blob = %target.shown,
+                            %operation,
+                            attempt,
+                            %error,
+                            wait_ms = wait.as_millis() as u64,
+                            "request failed; retrying"
+                        );
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    tracing::debug!(blob = %target.shown, %operation, attempt, %error, "failed");
+                    return Err(target.error(UploadErrorKind::Transport {
+                        operation,
+                        attempts: attempt,
+                        timed_out: error.is_timeout(),
+                        source: error,
+                    }));
+                }
+            }
+        }
+    }
+}
+
+/// Storage statuses worth another try: every call here is an idempotent PUT.
+fn is_retryable(status: StatusCode) -> bool {
+    status.is_server_error()
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+}
+
+/// The block id of block `index`: fixed length (Storage requires every id of
+/// a blob to have the same length), base64.
+fn block_id(index: u64) -> String {
+    BASE64.encode(format!("block-{index:010}"))
+}
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+struct Sent {
+    response: reqwest::Response,
+    retries: u32,
+}
+
+struct Block {
+    index: u64,
+    offset: u64,
+    data: Bytes,
+}
+
+/// Reads the source a block at a time, hashing it as a whole on the way.
+struct BlockReader<'a, R> {
+    reader: &'a mut R,
+    whole: &'a mut Md5,
+    next: u64,
+    offset: u64,
+    len: Option<u64>,
+    block_size: usize,
+    done: bool,
+}
+
+impl<R: AsyncRead + Unpin> BlockReader<'_, R> {
+    async fn next_block(&mut self) -> Result<Option<Block>, UploadErrorKind> {
+        if self.done {
+            return Ok(None);
+        }
+        let want = match self.len {
+            Some(len) => usize::try_from(len.saturating_sub(self.offset))
+                .map_or(self.block_size, |left| left.min(self.block_size)),
+            None => self.block_size,
+        };
+        let mut data = BytesMut::new();
+        let read = read_up_to(self.reader, &mut data, want)
+            .await
+            .map_err(|source| UploadErrorKind::Read { source })?;
+        let total = self.offset + read as u64;
+        if read < want || self.len == Some(total) {
+            self.done = true;
+            if let Some(expected) = self.len {
+                if total < expected {
+                    return Err(UploadErrorKind::LengthMismatch {
+                        expected,
+                        read: Some(total),
+                    });
+                }
+                // Exactly the promised length: the source must end here.
+                let mut probe = [0u8; 1];
+                let extra = self
+                    .reader
+                    .read(&mut probe)
+                    .await
+                    .map_err(|source| UploadErrorKind::Read { source })?;
+                if extra > 0 {
+                    return Err(UploadErrorKind::LengthMismatch {
+                        expected,
+                        read: None,
+                    });
+                }
+            }
+        }
+        if read == 0 {
+            return Ok(None);
+        }
+        if self.next >= MAX_BLOCKS {
+            return Err(UploadErrorKind::TooManyBlocks {
+                block_size: self.block_size,
+            });
+        }
+        self.whole.update(&data);
+        let block = Block {
+            index: self.next,
+            offset: self.offset,
+            data: data.freeze(),
+        };
+        self.next += 1;
+        self.offset = total;
+        Ok(Some(block))
+    }
+}
+
+/// Reads until `limit` bytes are in `buf` or the reader ends; answers how
+/// many were read.
+async fn read_up_to<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    buf: &mut BytesMut,
+    limit: usize,
+) -> std::io::Result<usize> {
+    let start = buf.len();
+    while buf.len() - start < limit {
+        let room = limit - (buf.len() - start);
+        buf.reserve(room.min(1024 * 1024));
+        let mut limited = (&mut *reader).take(room as u64);
+        if limited.read_buf(buf).await? == 0 {
+            break;
+        }
+    }
+    Ok(buf.len() - start)
+}
+
+/// The blob an upload goes to, and how to show it.
+struct Target {
+    url: Url,
+    /// The URL without its query, for errors and logs.
+    shown: String,
+    /// The signature, as it is in the URL and decoded, to scrub from any
+    /// text Storage sends back.
+    signatures: Vec<String>,
+    file: Option<PathBuf>,
+}
+
+impl Target {
+    fn parse(sas: &SasUri, file: Option<&Path>) -> Result<Target, UploadError> {
+        let file = file.map(Path::to_path_buf);
+        let fail = |reason: &str| UploadError {
+            file: file.clone(),
+            blob: String::from("(SAS URL)"),
+            kind: UploadErrorKind::InvalidSasUri {
+                reason: reason.to_string(),
+            },
+        };
+        let url = Url::parse(sas.expose().trim()).map_err(|e| fail(&e.to_string()))?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(fail("it is not an http(s) URL"));
+        }
+        if url.host_str().is_none() {
+            return Err(fail("it has no host"));
+        }
+        if url.path().trim_matches('/').is_empty() {
+            return Err(fail("it names no container and blob"));
+        }
+        let mut shown = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+        if let Some(port) = url.port() {
+            shown.push_str(&format!(":{port}"));
+        }
+        shown.push_str(url.path());
+        if url.query().is_some() {
+            shown.push_str("?[SAS redacted]");
+        }
+        let mut signatures = Vec::new();
+        if let Some(query) = url.query() {
+            for pair in query.split('&') {
+                if let Some((key, value)) = pair.split_once('=') {
+                    if key.eq_ignore_ascii_case("sig") && !value.is_empty() {
+                        signatures.push(value.to_string());
+                    }
+                }
+            }
+        }
+        for (key, value) in url.query_pairs() {
+            if key.eq_ignore_ascii_case("sig") && !value.is_empty() {
+                signatures.push(value.into_owned());
+            }
+        }
+        signatures.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        signatures.dedup();
+        Ok(Target {
+            url,
+            shown,
+            signatures,
+            file,
+        })
+    }
+
+    fn error(&self, kind: UploadErrorKind) -> UploadError {
+        UploadError {
+            file: self.file.clone(),
+            blob: self.shown.clone(),
+            kind,
+        }
+    }
+
+    /// `text` without the signature in any form, shortened.
+    fn scrub(&self, text: &str) -> String {
+        let mut text = text.trim().to_string();
+        for signature in &self.signatures {
+            text = text.replace(signature.as_str(), "REDACTED");
+        }
+        let mut text = crate::error::redact(&text);
+        if text.len() > MAX_TEXT {
+            let mut end = MAX_TEXT;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.truncate(end);
+            text.push('…');
+        }
+        text
+    }
+}
+
+/// A Storage call, for errors and logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// The whole blob in one request.
+    PutBlob,
+    /// One block of a block upload.
+    PutBlock {
+        /// The block's position, from 0.
+        index: u64,
+        /// Where the block starts in the source.
+        offset: u64,
+        /// The block's length.
+        len: u64,
+    },
+    /// The list of blocks that makes the blob.
+    PutBlockList,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operation::PutBlob => f.write_str("Put Blob"),
+            Operation::PutBlock { index, offset, len } => write!(
+                f,
+                "Put Block {index} (bytes {offset}..{})",
+                offset.saturating_add(*len)
+            ),
+            Operation::PutBlockList => f.write_str("Put Block List"),
+        }
+    }
+}
+
+/// What Azure Storage answered to a request it refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StorageError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// Storage's error code (`<Code>` or `x-ms-error-code`), for example
+    /// `AuthenticationFailed`, `Md5Mismatch`, `InvalidBlockList`.
+    pub code: Option<String>,
+    /// Storage's `<Message>` (signature redacted).
+    pub message: Option<String>,
+    /// `<AuthenticationErrorDetail>`, for a refused signature (redacted).
+    pub authentication_detail: Option<String>,
+    /// `x-ms-request-id`, which Azure support asks for.
+    pub request_id: Option<String>,
+}
+
+impl StorageError {
+    async fn read(response: reqwest::Response, target: &Target) -> StorageError {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let get = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| target.scrub(v))
+                .filter(|v| !v.is_empty())
+        };
+        let body = read_limited(response, MAX_ERROR_BODY).await;
+        let body = String::from_utf8_lossy(&body);
+        let field = |tag: &str| xml_element(&body, tag).map(|v| target.scrub(&v));
+        StorageError {
+            status,
+            code: field("Code").or_else(|| get("x-ms-error-code")),
+            message: field("Message"),
+            authentication_detail: field("AuthenticationErrorDetail"),
+            request_id: get("x-ms-request-id"),
+        }
+    }
+}
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if let Some(message) = &self.message {
+            // Storage appends "RequestId:…\nTime:…" lines; the first says it.
+            let first = message.lines().next().unwrap_or_default().trim();
+            write!(f, ": {first}")?;
+        }
+        if let Some(detail) = &self.authentication_detail {
+            write!(f, " ({})", detail.lines().next().unwrap_or_default().trim())?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (x-ms-request-id {id})")?;
+        }
+        if self.status == StatusCode::FORBIDDEN {
+            f.write_str(
+                "; the SAS URL may have expired or been altered: ask the API for the resource again to get a fresh fileSasUri",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// At most `limit` bytes of a response body; what arrived before a failure.
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = limit.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
+    }
+    body
+}
+
+/// The text of the first `<tag>…</tag>` in `xml`, entities decoded.
+fn xml_element(xml: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = start + xml[start..].find(&close)?;
+    let text = xml[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&");
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// An upload that failed: which file, which blob (without its SAS query),
+/// and what went wrong.
+#[derive(Debug)]
+pub struct UploadError {
+    file: Option<PathBuf>,
+    blob: String,
+    kind: UploadErrorKind,
+}
+
+impl UploadError {
+    /// The file being uploaded, for [`BlobUploader::upload_file`].
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// The blob's URL without its query (no signature).
+    pub fn blob(&self) -> &str {
+        &self.blob
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &UploadErrorKind {
+        &self.kind
+    }
+
+    /// What Storage answered, when it refused a request.
+    pub fn storage(&self) -> Option<&StorageError> {
+        match &self.kind {
+            UploadErrorKind::Storage { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for UploadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.file {
+            Some(file) => write!(f, "uploading `{}` to {}: ", file.display(), self.blob)?,
+            None => write!(f, "uploading to {}: ", self.blob)?,
+        }
+        write!(f, "{}", self.kind)
+    }
+}
+
+impl std::error::Error for UploadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            UploadErrorKind::Read { source } => Some(source),
+            UploadErrorKind::Transport { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<UploadError> for crate::Error {
+    fn from(error: UploadError) -> Self {
+        crate::Error::Upload(Box::new(error))
+    }
+}
+
+/// What went wrong in an upload.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum UploadErrorKind {
+    /// The SAS URL cannot be used (the URL itself is not shown).
+    InvalidSasUri {
+        /// Why.
+        reason: String,
+    },
+    /// Reading the file or the reader failed.
+    Read {
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The source did not yield the length it was said to have (a file that
+    /// changed while it was read). Nothing was committed.
+    LengthMismatch {
+        /// The length given or found beforehand.
+        expected: u64,
+        /// What was read, or `None` when the source went on past `expected`.
+        read: Option<u64>,
+    },
+    /// The blob would need more than the 50,000 blocks Storage allows.
+    TooManyBlocks {
+        /// The block size used.
+        block_size: usize,
+    },
+    /// Storage refused a request.
+    Storage {
+        /// Which request.
+        operation: Operation,
+        /// How many times it was sent.
+        attempts: u32,
+        /// What Storage said.
+        error: Box<StorageError>,
+    },
+    /// A request got no answer (connection, TLS, timeout) after every retry.
+    Transport {
+        /// Which request.
+        operation: Operation,
+        /// How many times it was sent.
+        attempts: u32,
+        /// Whether the last try timed out.
+        timed_out: bool,
+        /// What failed (without the URL).
+        source: reqwest::Error,
+    },
+}
+
+impl fmt::Display for UploadErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UploadErrorKind::InvalidSasUri { reason } => {
+                write!(f, "the SAS URL cannot be used: {reason}")
+            }
+            UploadErrorKind::Read { source } => write!(f, "reading the source failed: {source}"),
+            UploadErrorKind::LengthMismatch {
+                expected,
+                read: Some(read),
+            } => write!(
+                f,
+                "expected {expected} bytes but the source ended after {read} (did the file change while it was uploaded?); nothing was committed"
+            ),
+            UploadErrorKind::LengthMismatch {
+                expected,
+                read: None,
+            } => write!(
+                f,
+                "expected {expected} bytes but the source has more (did the file change while it was uploaded?); nothing was committed"
+            ),
+            UploadErrorKind::TooManyBlocks { block_size } => write!(
+                f,
+                "with blocks of {block_size} bytes the blob needs more than {MAX_BLOCKS} blocks; use a larger block size"
+            ),
+            UploadErrorKind::Storage {
+                operation,
+                attempts,
+                error,
+            } => {
+                write!(f, "{operation} was refused")?;
+                if *attempts > 1 {
+                    write!(f, " after {attempts} attempts")?;
+                }
+                write!(f, ": {error}")
+            }
+            UploadErrorKind::Transport {
+                operation,
+                attempts,
+                timed_out,
+                source,
+            } => {
+                let what = if *timed_out { "timed out" } else { "failed" };
+                write!(f, "{operation} {what}")?;
+                if *attempts > 1 {
+                    write!(f, " after {attempts} attempts")?;
+                }
+                write!(f, ": {source}")?;
+                let mut cause = std::error::Error::source(source);
+                while let Some(c) = cause {
+                    write!(f, ": {c}")?;
+                    cause = c.source();
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_ids_have_one_length() {
+        let first = block_id(0);
+        assert_eq!(first.len(), block_id(49_999).len());
+        assert_eq!(
+            BASE64.decode(&first).unwrap(),
+            b"block-0000000000".as_slice()
+        );
+    }
+
+    #[test]
+    fn target_hides_the_signature() {
+        let sas = SasUri::new(
+            "https://acct.blob.core.windows.net/c/logo.png?sv=2021-08-06&sp=cw&sig=a%2Bb%3D&se=2030",
+        );
+        let target = Target::parse(&sas, None).unwrap();
+        assert_eq!(
+            target.shown,
+            "https://acct.blob.core.windows.net/c/logo.png?[SAS redacted]"
+        );
+        assert_eq!(
+            target.scrub("bad a+b= and a%2Bb%3D and sig=zzz"),
+            "bad REDACTED and REDACTED and sig=REDACTED"
+        );
+        let Err(bad) = Target::parse(&SasUri::new("not a url?sig=secret"), None) else {
+            panic!("a relative URL was accepted");
+        };
+        assert!(!format!("{bad} {bad:?}").contains("secret"));
+    }
+
+    #[test]
+    fn storage_error_xml() {
+        let xml = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthenticationFailed</Code><Message>Server failed &amp; more\nRequestId:1</Message></Error>";
+        assert_eq!(
+            xml_element(xml, "Code").as_deref(),
+            Some("AuthenticationFailed")
+        );
+        assert_eq!(
+            xml_element(xml, "Message").as_deref(),
+            Some("Server failed & more\nRequestId:1")
+        );
+        assert_eq!(xml_element(xml, "Nope"), None);
+    }
+}
