@@ -9,6 +9,7 @@ mod generated;
 pub mod paging;
 pub mod retry;
 pub mod secret;
+pub mod workflows;
 
 pub use client::{ClientBuilder, Pipeline, DEFAULT_ENDPOINT, USER_AGENT};
 pub use error::{ApiError, Error, Result};

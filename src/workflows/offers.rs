@@ -1,0 +1,244 @@
+//! Offers: find by offer id, create and wait until readable, get-or-create.
+
+use futures::TryStreamExt;
+
+use super::{Event, Publisher, Result, WorkflowError};
+use crate::types::{AzureProduct, AzureProductResourceType, BranchModule, TypeValuePair};
+
+/// The external id type that holds an offer id.
+const OFFER_ID_TYPE: &str = "AzureOfferId";
+
+/// An offer the service knows: its product id (the service's GUID) and its
+/// offer id (the publisher's name for it).
+///
+/// Obtained from [`Publisher::find_offer`], [`Publisher::create_offer`] or
+/// [`Publisher::get_or_create_offer`], so its ids are the service's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    product_id: String,
+    offer_id: String,
+    name: Option<String>,
+    resource_type: String,
+}
+
+impl Offer {
+    /// The service's id of the product (a GUID).
+    pub fn product_id(&self) -> &str {
+        &self.product_id
+    }
+
+    /// The offer id the publisher chose (`AzureOfferId`).
+    pub fn offer_id(&self) -> &str {
+        &self.offer_id
+    }
+
+    /// The offer's name in Partner Center.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The kind of offer (`AzureApplication`…), as the service spells it.
+    pub fn resource_type(&self) -> &str {
+        &self.resource_type
+    }
+
+    fn from_product(product: AzureProduct, offer_id: &str) -> Result<Offer> {
+        let product_id = product.id.filter(|id| !id.is_empty()).ok_or_else(|| {
+            WorkflowError::Unexpected(format!("the product of offer `{offer_id}` has no id"))
+        })?;
+        Ok(Offer {
+            product_id,
+            offer_id: offer_id_of(&product.external_ids)
+                .unwrap_or(offer_id)
+                .to_string(),
+            name: product.name,
+            resource_type: product
+                .resource_type
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        })
+    }
+}
+
+fn offer_id_of(ids: &[TypeValuePair]) -> Option<&str> {
+    ids.iter()
+        .find(|p| {
+            p.type_
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case(OFFER_ID_TYPE))
+        })
+        .and_then(|p| p.value.as_deref())
+}
+
+/// What a new offer needs: its kind, offer id and name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewOffer {
+    resource_type: AzureProductResourceType,
+    offer_id: String,
+    name: String,
+}
+
+impl NewOffer {
+    /// An offer of kind `resource_type`. The offer id is checked the way
+    /// Partner Center checks it: 1 to 50 characters, lowercase letters,
+    /// digits, `-` and `_`, starting with a letter or digit.
+    pub fn new(
+        resource_type: AzureProductResourceType,
+        offer_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Result<NewOffer> {
+        let offer_id = offer_id.into();
+        check_id("offer id", &offer_id, 50)?;
+        let name = name.into();
+        if name.trim().is_empty() {
+            return Err(WorkflowError::Invalid(format!(
+                "the new offer `{offer_id}` needs a name"
+            )));
+        }
+        Ok(NewOffer {
+            resource_type,
+            offer_id,
+            name,
+        })
+    }
+
+    /// An Azure Application offer (managed applications, solution templates).
+    pub fn azure_application(
+        offer_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Result<NewOffer> {
+        NewOffer::new(AzureProductResourceType::AzureApplication, offer_id, name)
+    }
+
+    /// The offer id.
+    pub fn offer_id(&self) -> &str {
+        &self.offer_id
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Checks a publisher-chosen id (offer id, plan id).
+pub(crate) fn check_id(what: &str, id: &str, max: usize) -> Result<()> {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+    let starts_ok = id
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if id.is_empty() || id.len() > max || !starts_ok || !id.chars().all(ok_char) {
+        return Err(WorkflowError::Invalid(format!(
+            "`{id}` is not a valid {what}: use 1 to {max} lowercase letters, digits, `-` or `_`, starting with a letter or digit"
+        )));
+    }
+    Ok(())
+}
+
+impl Publisher {
+    /// The offer whose offer id (`AzureOfferId`) is `offer_id`, if there is
+    /// one. Every page of the answer is read.
+    pub async fn find_offer(&self, offer_id: &str) -> Result<Option<Offer>> {
+        check_id("offer id", offer_id, 50)?;
+        let filter =
+            format!("externalIDs/Any(i:i/type eq '{OFFER_ID_TYPE}' and i/value eq '{offer_id}')");
+        let mut products = self.client.list_products().filter(filter).stream();
+        while let Some(product) = products.try_next().await? {
+            // The filter is the service's; check the answer anyway.
+            if offer_id_of(&product.external_ids) == Some(offer_id) {
+                let offer = Offer::from_product(product, offer_id)?;
+                return Ok(Some(offer));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Creates an offer and waits until the service shows it and its
+    /// drafts (up to the consistency deadline).
+    ///
+    /// It does not look for an existing offer first; see
+    /// [`Publisher::get_or_create_offer`].
+    pub async fn create_offer(&self, new: &NewOffer) -> Result<Offer> {
+        let mut body = AzureProduct::default();
+        body.resource_type = Some(new.resource_type.clone());
+        body.name = Some(new.name.clone());
+        let mut pair = TypeValuePair::default();
+        pair.type_ = Some(OFFER_ID_TYPE.to_string());
+        pair.value = Some(new.offer_id.clone());
+        body.external_ids = vec![pair];
+        let created = self
+            .client
+            .create_product()
+            .body(body)
+            .send()
+            .await?
+            .into_inner();
+        let offer = Offer::from_product(created, &new.offer_id)?;
+        self.wait_until_readable(&offer).await?;
+        self.emit(Event::OfferCreated {
+            offer_id: offer.offer_id.clone(),
+            product_id: offer.product_id.clone(),
+        });
+        Ok(offer)
+    }
+
+    /// The offer with `new`'s offer id, created if there is none.
+    pub async fn get_or_create_offer(&self, new: &NewOffer) -> Result<Offer> {
+        match self.find_offer(&new.offer_id).await? {
+            Some(offer) => {
+                self.emit(Event::OfferFound {
+                    offer_id: offer.offer_id.clone(),
+                    product_id: offer.product_id.clone(),
+                });
+                Ok(offer)
+            }
+            None => self.create_offer(new).await,
+        }
+    }
+
+    /// Waits until the product answers and its offer-level listing branch
+    /// exists: the point from which its drafts can be edited.
+    async fn wait_until_readable(&self, offer: &Offer) -> Result<()> {
+        let mut wait = self.waiter(
+            self.consistency_deadline,
+            format!("the new offer `{}` to become readable", offer.offer_id),
+            "the service is slow to show new offers; raise Publisher::consistency_deadline",
+        );
+        loop {
+            match self
+                .client
+                .get_product()
+                .product_id(&offer.product_id)
+                .send()
+                .await
+            {
+                Ok(_) => break,
+                Err(e) => {
+                    let e = WorkflowError::from(crate::Error::from(e));
+                    if !super::is_not_found(&e) {
+                        return Err(e);
+                    }
+                }
+            }
+            wait.pause().await?;
+        }
+        self.branch_instance(&offer.product_id, BranchModule::Listing, None, &mut wait)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offer_ids_are_checked_like_partner_center_does() {
+        assert!(check_id("offer id", "contoso-analytics_2", 50).is_ok());
+        for bad in ["", "Contoso", "-x", "a b", "a'b", &"a".repeat(51)] {
+            let err = check_id("offer id", bad, 50).unwrap_err().to_string();
+            assert!(err.contains("not a valid offer id"), "{bad}: {err}");
+        }
+    }
+}

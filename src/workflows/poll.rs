@@ -1,0 +1,124 @@
+//! Waiting with a deadline: pauses that grow from a first delay to a cap.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::WorkflowError;
+
+/// How a workflow polls while it waits for the service: the first pause,
+/// doubled after each poll up to `max`.
+///
+/// The defaults (2 s, then up to 60 s) suit the live service, where
+/// processing a package takes minutes and certification hours. Against the
+/// emulator, [`PollPolicy::quick`] keeps tests fast. Throttling (`429`) is
+/// handled below this, by the client's retry policy, which honours
+/// `Retry-After`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PollPolicy {
+    /// The pause after the first poll.
+    pub first: Duration,
+    /// The longest pause between two polls.
+    pub max: Duration,
+}
+
+impl Default for PollPolicy {
+    fn default() -> Self {
+        PollPolicy {
+            first: Duration::from_secs(2),
+            max: Duration::from_secs(60),
+        }
+    }
+}
+
+impl PollPolicy {
+    /// Pauses of 20 ms growing to 500 ms: for a local emulator.
+    pub fn quick() -> Self {
+        PollPolicy {
+            first: Duration::from_millis(20),
+            max: Duration::from_millis(500),
+        }
+    }
+}
+
+/// One wait: knows when it started, when it must give up and how long the
+/// next pause is.
+pub(crate) struct Waiter {
+    what: String,
+    started: Instant,
+    deadline: Duration,
+    next: Duration,
+    max: Duration,
+    hint: &'static str,
+}
+
+impl Waiter {
+    pub(crate) fn new(
+        policy: PollPolicy,
+        deadline: Duration,
+        what: impl Into<String>,
+        hint: &'static str,
+    ) -> Self {
+        Waiter {
+            what: what.into(),
+            started: Instant::now(),
+            deadline,
+            next: policy.first.max(Duration::from_millis(1)),
+            max: policy.max.max(policy.first),
+            hint,
+        }
+    }
+
+    /// Time since the wait began.
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Sleeps before the next poll, or fails once the deadline has passed.
+    pub(crate) async fn pause(&mut self) -> Result<(), WorkflowError> {
+        self.pause_at_least(None).await
+    }
+
+    /// [`Waiter::pause`], sleeping at least `floor` (a `Retry-After` the
+    /// service sent) when that is longer than the planned pause.
+    pub(crate) async fn pause_at_least(
+        &mut self,
+        floor: Option<Duration>,
+    ) -> Result<(), WorkflowError> {
+        let elapsed = self.elapsed();
+        if elapsed >= self.deadline {
+            return Err(WorkflowError::Deadline {
+                what: self.what.clone(),
+                waited: elapsed,
+                hint: self.hint,
+            });
+        }
+        let planned = floor.map_or(self.next, |f| f.max(self.next));
+        let sleep = planned.min(self.deadline - elapsed);
+        tokio::time::sleep(sleep).await;
+        self.next = (self.next * 2).min(self.max);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn pauses_double_up_to_the_cap_then_the_deadline_ends_the_wait() {
+        let policy = PollPolicy {
+            first: Duration::from_secs(1),
+            max: Duration::from_secs(4),
+        };
+        let mut w = Waiter::new(policy, Duration::from_secs(12), "the test", "hint");
+        let mut stops = Vec::new();
+        while w.pause().await.is_ok() {
+            stops.push(w.elapsed().as_secs());
+        }
+        // 1, +2, +4, +4, then the last pause is cut to the deadline.
+        assert_eq!(stops, vec![1, 3, 7, 11, 12]);
+        let err = w.pause().await.unwrap_err();
+        assert!(err.to_string().contains("the test"), "{err}");
+    }
+}

@@ -1,0 +1,349 @@
+//! Submissions: publish every current draft, wait through certification,
+//! promote preview to live, cancel.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use futures::TryStreamExt;
+
+use super::error::SubmissionFailure;
+use super::{Event, Offer, Publisher, Result, WorkflowError};
+use crate::types::{
+    BranchModule, SubmissionCreationRequest, SubmissionCreationRequestResourceType, TypeValuePair,
+    VariantResource,
+};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Where a submission publishes to: [`Preview`] or [`Live`].
+pub trait Target: sealed::Sealed + fmt::Debug + Send + Sync + 'static {
+    /// The scope's name in a submission's `targets`.
+    const SCOPE: &'static str;
+    /// The substate at which a submission to this target is done.
+    const DONE: &'static str;
+}
+
+/// The preview audience: done at `ReadyToPublish`, then ready to promote.
+#[derive(Debug)]
+pub enum Preview {}
+impl sealed::Sealed for Preview {}
+impl Target for Preview {
+    const SCOPE: &'static str = "preview";
+    const DONE: &'static str = "ReadyToPublish";
+}
+
+/// Everyone: done at `InStore`.
+#[derive(Debug)]
+pub enum Live {}
+impl sealed::Sealed for Live {}
+impl Target for Live {
+    const SCOPE: &'static str = "live";
+    const DONE: &'static str = "InStore";
+}
+
+/// A submission on its way to target `T`. [`Publisher::wait`] waits for it;
+/// [`Publisher::cancel`] withdraws it.
+#[derive(Debug)]
+#[must_use = "a submission is only done once it has been waited for"]
+pub struct Submission<T: Target> {
+    product_id: String,
+    id: String,
+    target: PhantomData<T>,
+}
+
+impl<T: Target> Submission<T> {
+    /// The product.
+    pub fn product_id(&self) -> &str {
+        &self.product_id
+    }
+
+    /// The submission's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// A submission that reached target `T`: a [`Published<Preview>`] can be
+/// promoted; a [`Published<Live>`] is in the store.
+#[derive(Debug)]
+pub struct Published<T: Target> {
+    product_id: String,
+    id: String,
+    substate: String,
+    target: PhantomData<T>,
+}
+
+impl<T: Target> Published<T> {
+    /// The product.
+    pub fn product_id(&self) -> &str {
+        &self.product_id
+    }
+
+    /// The submission's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The substate it reached.
+    pub fn substate(&self) -> &str {
+        &self.substate
+    }
+}
+
+/// Every module a submission may carry.
+const MODULES: [BranchModule; 7] = [
+    BranchModule::Listing,
+    BranchModule::Property,
+    BranchModule::Availability,
+    BranchModule::Package,
+    BranchModule::ResellerConfiguration,
+    BranchModule::SupplementalContent,
+    BranchModule::Cosell,
+];
+
+fn pair(module: &BranchModule, instance: String) -> TypeValuePair {
+    let mut p = TypeValuePair::default();
+    p.type_ = Some(module.to_string());
+    p.value = Some(instance);
+    p
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    let secs: u64 = value.trim().parse().ok()?;
+    Some(Duration::from_secs(secs.min(300)))
+}
+
+fn is_failed(substate: &str) -> bool {
+    substate.eq_ignore_ascii_case("Failed")
+        || substate.eq_ignore_ascii_case("FailedInCertification")
+}
+
+impl Publisher {
+    /// The current draft instance of every module of the offer and of each
+    /// of its plans, as a submission lists them.
+    pub async fn current_drafts(
+        &self,
+        offer: &Offer,
+    ) -> Result<(Vec<TypeValuePair>, Vec<VariantResource>)> {
+        let mut resources = Vec::new();
+        let mut variants: Vec<VariantResource> = Vec::new();
+        for module in MODULES {
+            let mut branches = self
+                .client
+                .list_branches_by_module()
+                .product_id(offer.product_id())
+                .module(module.clone())
+                .stream();
+            while let Some(branch) = branches.try_next().await? {
+                let Some(instance) = branch.current_draft_instance_id.filter(|i| !i.is_empty())
+                else {
+                    continue;
+                };
+                match branch.variant_id.filter(|v| !v.is_empty()) {
+                    None => resources.push(pair(&module, instance)),
+                    Some(variant) => {
+                        let entry = match variants
+                            .iter_mut()
+                            .position(|v| v.variant_id.as_deref() == Some(variant.as_str()))
+                        {
+                            Some(i) => &mut variants[i],
+                            None => {
+                                let mut v = VariantResource::default();
+                                v.variant_id = Some(variant);
+                                variants.push(v);
+                                variants.last_mut().expect("just pushed")
+                            }
+                        };
+                        entry.resources.push(pair(&module, instance));
+                    }
+                }
+            }
+        }
+        Ok((resources, variants))
+    }
+
+    /// Submits the current draft of every module of the offer and its plans
+    /// to target `T` ([`Preview`] or [`Live`]).
+    pub async fn submit<T: Target>(&self, offer: &Offer) -> Result<Submission<T>> {
+        let (resources, variant_resources) = self.current_drafts(offer).await?;
+        if !resources
+            .iter()
+            .any(|r| r.type_.as_deref() == Some("ResellerConfiguration"))
+        {
+            return Err(WorkflowError::Invalid(format!(
+                "offer `{}` has no ResellerConfiguration draft, and the service refuses a submission without one (Resell-20007); set it with Publisher::edit_offer::<ResellerConfiguration>",
+                offer.offer_id()
+            )));
+        }
+        let mut request = SubmissionCreationRequest::default();
+        request.resource_type =
+            Some(SubmissionCreationRequestResourceType::SubmissionCreationRequest);
+        let mut scope = TypeValuePair::default();
+        scope.type_ = Some("Scope".to_string());
+        scope.value = Some(T::SCOPE.to_string());
+        request.targets = vec![scope];
+        request.resources = resources;
+        request.variant_resources = variant_resources;
+        let created = self
+            .client
+            .create_submission()
+            .product_id(offer.product_id())
+            .body(request)
+            .send()
+            .await?
+            .into_inner();
+        let id = created
+            .id
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| WorkflowError::Unexpected("the new submission has no id".to_string()))?;
+        self.emit(Event::SubmissionCreated {
+            submission_id: id.clone(),
+            target: T::SCOPE,
+        });
+        Ok(Submission {
+            product_id: offer.product_id().to_string(),
+            id,
+            target: PhantomData,
+        })
+    }
+
+    /// Waits until the submission reaches its target (`ReadyToPublish` for
+    /// preview, `InStore` for live), reporting each substate change as an
+    /// [`Event::SubmissionProgress`]. A submission that fails validation or
+    /// certification ends the wait with [`WorkflowError::SubmissionFailed`],
+    /// which carries the validations, certification reports and failed
+    /// workflow steps.
+    pub async fn wait<T: Target>(
+        &self,
+        submission: Submission<T>,
+        deadline: Duration,
+    ) -> Result<Published<T>> {
+        let mut wait = self.waiter(
+            deadline,
+            format!("submission {} to reach {}", submission.id, T::DONE),
+            "certification can take hours on the live service; wait again with a later deadline (the submission goes on meanwhile)",
+        );
+        let mut last: Option<String> = None;
+        loop {
+            let answer = self
+                .client
+                .get_submission()
+                .product_id(&submission.product_id)
+                .submission_id(&submission.id)
+                .send()
+                .await?;
+            let floor = retry_after(answer.headers());
+            let current = answer.into_inner();
+            let substate = current.substate.map(|s| s.to_string()).unwrap_or_default();
+            if last.as_deref() != Some(substate.as_str()) {
+                self.emit(Event::SubmissionProgress {
+                    submission_id: submission.id.clone(),
+                    substate: substate.clone(),
+                    elapsed: wait.elapsed(),
+                });
+                last = Some(substate.clone());
+            }
+            if is_failed(&substate) {
+                return Err(self
+                    .failure(&submission.product_id, &submission.id, substate)
+                    .await);
+            }
+            if substate.eq_ignore_ascii_case(T::DONE) {
+                return Ok(Published {
+                    product_id: submission.product_id,
+                    id: submission.id,
+                    substate,
+                    target: PhantomData,
+                });
+            }
+            wait.pause_at_least(floor).await?;
+        }
+    }
+
+    /// Takes a submission that reached preview live. Wait for the returned
+    /// submission with [`Publisher::wait`].
+    pub async fn promote(&self, preview: Published<Preview>) -> Result<Submission<Live>> {
+        // The answer is the workflow that takes the same submission live.
+        self.client
+            .promote_submission()
+            .product_id(&preview.product_id)
+            .submission_id(&preview.id)
+            .send()
+            .await?;
+        Ok(Submission {
+            id: preview.id,
+            product_id: preview.product_id,
+            target: PhantomData,
+        })
+    }
+
+    /// Withdraws a submission that is still in progress.
+    pub async fn cancel<T: Target>(&self, submission: Submission<T>) -> Result<()> {
+        self.client
+            .delete_submission()
+            .product_id(&submission.product_id)
+            .submission_id(&submission.id)
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// Everything the service says about why a submission failed. A detail
+    /// that cannot be read is left out rather than hiding the failure.
+    async fn failure(
+        &self,
+        product_id: &str,
+        submission_id: &str,
+        substate: String,
+    ) -> WorkflowError {
+        let validations = self
+            .client
+            .list_submission_validations()
+            .product_id(product_id)
+            .submission_id(submission_id)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap_or_default();
+        let reports = self
+            .client
+            .list_submission_reports()
+            .product_id(product_id)
+            .submission_id(submission_id)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap_or_default();
+        let details: Vec<crate::types::WorkflowDetail> = self
+            .client
+            .list_submission_workflow_details()
+            .product_id(product_id)
+            .submission_id(submission_id)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap_or_default();
+        let failed_steps = details
+            .into_iter()
+            .flat_map(|d| d.workflow_steps)
+            .filter(|s| {
+                s.state.as_deref().is_some_and(|st| {
+                    let st = st.to_ascii_lowercase();
+                    st.contains("fail") || st.contains("error")
+                })
+            })
+            .collect();
+        WorkflowError::SubmissionFailed(Box::new(SubmissionFailure {
+            product_id: product_id.to_string(),
+            submission_id: submission_id.to_string(),
+            substate,
+            validations,
+            reports,
+            failed_steps,
+        }))
+    }
+}
