@@ -1,0 +1,224 @@
+//! The Azure AD token endpoints (v1 and v2) and the check of bearer tokens.
+
+use axum::http::StatusCode;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::http::{json, Resp};
+
+/// The resource (v1) and scope (v2) that name the ingestion API.
+pub const RESOURCE: &str = "https://api.partner.microsoft.com";
+
+/// The credentials the token endpoint accepts.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// Signs bytes with the emulator's key.
+pub fn sign(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// Checks a signature in constant time.
+pub fn verify(key: &[u8], data: &[u8], sig: &[u8]) -> bool {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(data);
+    mac.verify_slice(sig).is_ok()
+}
+
+fn now_secs() -> u64 {
+    crate::app::now_ms() / 1000
+}
+
+fn aad_error(status: StatusCode, error: &str, code: u32, text: &str) -> Resp {
+    let trace = uuid::Uuid::new_v4().to_string();
+    let corr = uuid::Uuid::new_v4().to_string();
+    json(
+        status,
+        &json!({
+            "error": error,
+            "error_description": format!("AADSTS{code}: {text}\r\nTrace ID: {trace}\r\nCorrelation ID: {corr}\r\nTimestamp: {}", crate::app::rfc3339(crate::app::now_ms())),
+            "error_codes": [code],
+            "timestamp": crate::app::rfc3339(crate::app::now_ms()),
+            "trace_id": trace,
+            "correlation_id": corr,
+        }),
+    )
+}
+
+/// Answers `POST /{tenant}/oauth2/token` (v1) or `…/oauth2/v2.0/token` (v2).
+pub fn token(
+    creds: &Credentials,
+    key: &[u8],
+    lifetime_secs: u64,
+    tenant: &str,
+    v2: bool,
+    form: &[u8],
+) -> Resp {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(form)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if !tenant.eq_ignore_ascii_case(&creds.tenant_id) {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90002,
+            &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+        );
+    }
+    match get("grant_type") {
+        Some("client_credentials") => {}
+        Some(other) => {
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                70003,
+                &format!("The app requested an unsupported grant type '{other}'."),
+            )
+        }
+        None => {
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'grant_type'.",
+            )
+        }
+    }
+    let Some(client_id) = get("client_id") else {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+        );
+    };
+    if !client_id.eq_ignore_ascii_case(&creds.client_id) {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            &format!("Application with identifier '{client_id}' was not found in the directory '{tenant}'."),
+        );
+    }
+    if get("client_secret") != Some(creds.client_secret.as_str()) {
+        return aad_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+        );
+    }
+    let audience_ok = if v2 {
+        get("scope").is_some_and(|s| {
+            s.split_whitespace()
+                .any(|one| one.trim_end_matches("/.default").trim_end_matches('/') == RESOURCE)
+        })
+    } else {
+        get("resource").is_some_and(|r| r.trim_end_matches('/') == RESOURCE)
+    };
+    if !audience_ok {
+        let asked = if v2 { get("scope") } else { get("resource") }.unwrap_or("");
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_resource",
+            500011,
+            &format!(
+                "The resource principal named {asked} was not found in the tenant named {tenant}."
+            ),
+        );
+    }
+    let now = now_secs();
+    let exp = now + lifetime_secs;
+    let access_token = issue(key, &creds.tenant_id, &creds.client_id, now, exp);
+    let body = if v2 {
+        json!({
+            "token_type": "Bearer",
+            "expires_in": lifetime_secs,
+            "ext_expires_in": lifetime_secs,
+            "access_token": access_token,
+        })
+    } else {
+        json!({
+            "token_type": "Bearer",
+            "expires_in": lifetime_secs.to_string(),
+            "ext_expires_in": lifetime_secs.to_string(),
+            "expires_on": exp.to_string(),
+            "not_before": now.to_string(),
+            "resource": RESOURCE,
+            "access_token": access_token,
+        })
+    };
+    json(StatusCode::OK, &body)
+}
+
+/// A signed token valid from `nbf` to `exp` (seconds since the epoch).
+pub fn issue(key: &[u8], tenant: &str, client: &str, nbf: u64, exp: u64) -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"HS256"}"#);
+    let claims = json!({
+        "aud": RESOURCE,
+        "iss": format!("https://sts.windows.net/{tenant}/"),
+        "tid": tenant,
+        "appid": client,
+        "iat": nbf,
+        "nbf": nbf,
+        "exp": exp,
+        "jti": uuid::Uuid::new_v4().to_string(),
+    });
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let signed = format!("{header}.{payload}");
+    let sig = URL_SAFE_NO_PAD.encode(sign(key, signed.as_bytes()));
+    format!("{signed}.{sig}")
+}
+
+/// Whether an `Authorization` header carries a valid, unexpired token of this emulator.
+pub fn authorized(key: &[u8], header: Option<&str>) -> bool {
+    let Some(h) = header else { return false };
+    let Some((scheme, token)) = h.trim().split_once(' ') else {
+        return false;
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return false;
+    }
+    let token = token.trim();
+    let Some((signed, sig)) = token.rsplit_once('.') else {
+        return false;
+    };
+    let Ok(sig) = URL_SAFE_NO_PAD.decode(sig) else {
+        return false;
+    };
+    if !verify(key, signed.as_bytes(), &sig) {
+        return false;
+    }
+    let Some((_, payload)) = signed.split_once('.') else {
+        return false;
+    };
+    let Some(claims) = URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+    else {
+        return false;
+    };
+    let now = now_secs();
+    let exp = claims.get("exp").and_then(Value::as_u64).unwrap_or(0);
+    let nbf = claims
+        .get("nbf")
+        .and_then(Value::as_u64)
+        .unwrap_or(u64::MAX);
+    nbf <= now + 300 && now < exp
+}

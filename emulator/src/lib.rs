@@ -1,0 +1,292 @@
+//! A local, stateful stand-in for Microsoft Partner Center.
+//!
+//! The emulator serves the Azure AD token endpoints (v1 and v2), all operations
+//! of the ingestion API described by the workspace's `spec/ingestion.json`, and
+//! the part of the Azure Blob REST API that an uploader needs behind
+//! `fileSasUri`. It keeps state in memory, or on disk with
+//! [`EmulatorBuilder::data_dir`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), partner_center_emulator::Error> {
+//! use partner_center_emulator::Emulator;
+//! let emu = Emulator::builder().start().await?;
+//! println!("{} {}", emu.endpoint(), emu.authority_host());
+//! emu.shutdown().await;
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+mod aad;
+mod api;
+mod app;
+mod blob;
+mod faults;
+mod http;
+mod lifecycle;
+mod paging;
+mod routes;
+mod schema;
+mod stats;
+mod store;
+mod submissions;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use stats::Stats;
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The data directory is not one this emulator wrote, or is damaged.
+    #[error("refusing data directory {}: {reason}", path.display())]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Reading or writing the data directory or the blob directory failed.
+    #[error("i/o error on {}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// A setting is out of range.
+    #[error("invalid setting: {0}")]
+    Config(String),
+}
+
+/// Everything the builder sets.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub consistency_delay: Duration,
+    pub processing_delay: Duration,
+    pub certification_delay: Duration,
+    pub throttle_rate: f64,
+    pub fail_rate: f64,
+    pub seed: u64,
+    pub token_lifetime: Duration,
+    pub page_size: usize,
+    pub data_dir: Option<PathBuf>,
+    pub bind: IpAddr,
+    pub port: u16,
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            consistency_delay: Duration::ZERO,
+            processing_delay: Duration::ZERO,
+            certification_delay: Duration::ZERO,
+            throttle_rate: 0.0,
+            fail_rate: 0.0,
+            seed: 0,
+            token_lifetime: Duration::from_secs(3600),
+            page_size: 3,
+            data_dir: None,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            tenant_id: None,
+            client_id: None,
+            client_secret: None,
+        }
+    }
+}
+
+/// The entry point: `Emulator::builder()…start().await`.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the defaults: no delays, no faults, loopback, any free port.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder {
+            config: Config::default(),
+        }
+    }
+}
+
+/// Settings of an emulator to start.
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    config: Config,
+}
+
+impl EmulatorBuilder {
+    /// How long new branches stay invisible after a product or plan is created (default 0).
+    pub fn consistency_delay(mut self, d: Duration) -> Self {
+        self.config.consistency_delay = d;
+        self
+    }
+    /// How long an uploaded file stays `InProcessing` (default 0).
+    pub fn processing_delay(mut self, d: Duration) -> Self {
+        self.config.processing_delay = d;
+        self
+    }
+    /// How long each submission substate step takes (default 0).
+    pub fn certification_delay(mut self, d: Duration) -> Self {
+        self.config.certification_delay = d;
+        self
+    }
+    /// Share of ingestion requests answered 429 with `Retry-After` (0 to 1, default 0).
+    pub fn throttle_rate(mut self, rate: f64) -> Self {
+        self.config.throttle_rate = rate;
+        self
+    }
+    /// Share of ingestion requests answered 503 with an HTML body (0 to 1, default 0).
+    pub fn fail_rate(mut self, rate: f64) -> Self {
+        self.config.fail_rate = rate;
+        self
+    }
+    /// Seed of the fault schedule: the same seed gives the same faults for the same requests.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = seed;
+        self
+    }
+    /// How long an access token is valid (default one hour).
+    pub fn token_lifetime(mut self, d: Duration) -> Self {
+        self.config.token_lifetime = d;
+        self
+    }
+    /// The most items a page of a collection holds; pages hold 1 to this many (default 3).
+    pub fn page_size(mut self, n: usize) -> Self {
+        self.config.page_size = n;
+        self
+    }
+    /// Keep state (and uploaded blobs) in this directory, surviving restarts.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.data_dir = Some(dir.into());
+        self
+    }
+    /// The address to listen on (default 127.0.0.1).
+    pub fn bind(mut self, addr: IpAddr) -> Self {
+        self.config.bind = addr;
+        self
+    }
+    /// The port to listen on (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.config.port = port;
+        self
+    }
+    /// The tenant id the token endpoint accepts (default: a fresh GUID, or the one in the data directory).
+    pub fn tenant_id(mut self, id: impl Into<String>) -> Self {
+        self.config.tenant_id = Some(id.into());
+        self
+    }
+    /// The client id the token endpoint accepts (default: a fresh GUID, or the one in the data directory).
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.config.client_id = Some(id.into());
+        self
+    }
+    /// The client secret the token endpoint accepts (default: a fresh random one, or the one in the data directory).
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.config.client_secret = Some(secret.into());
+        self
+    }
+
+    /// Opens the state, binds the socket and starts serving.
+    pub async fn start(self) -> Result<EmulatorHandle, Error> {
+        let c = &self.config;
+        for (name, rate) in [
+            ("throttle_rate", c.throttle_rate),
+            ("fail_rate", c.fail_rate),
+        ] {
+            if !(0.0..=1.0).contains(&rate) || rate.is_nan() {
+                return Err(Error::Config(format!(
+                    "{name} must be between 0 and 1, not {rate}"
+                )));
+            }
+        }
+        if c.page_size == 0 {
+            return Err(Error::Config("page_size must be at least 1".into()));
+        }
+        app::start(self.config).await
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct EmulatorHandle {
+    pub(crate) addr: SocketAddr,
+    pub(crate) app: Arc<app::App>,
+    pub(crate) shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pub(crate) task: Option<tokio::task::JoinHandle<()>>,
+    pub(crate) base: String,
+}
+
+impl EmulatorHandle {
+    /// The ingestion API's base URL, `http://127.0.0.1:PORT/v1.0/ingestion`.
+    pub fn endpoint(&self) -> String {
+        format!("{}/v1.0/ingestion", self.base)
+    }
+    /// The Azure AD authority host, `http://127.0.0.1:PORT`.
+    pub fn authority_host(&self) -> String {
+        self.base.clone()
+    }
+    /// The base URL of the blob endpoint that `fileSasUri` points under.
+    pub fn blob_endpoint(&self) -> String {
+        format!("{}/{}", self.base, blob::ACCOUNT)
+    }
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// The tenant id the token endpoint accepts.
+    pub fn tenant_id(&self) -> &str {
+        &self.app.creds.tenant_id
+    }
+    /// The client id the token endpoint accepts.
+    pub fn client_id(&self) -> &str {
+        &self.app.creds.client_id
+    }
+    /// The client secret the token endpoint accepts.
+    pub fn client_secret(&self) -> &str {
+        &self.app.creds.client_secret
+    }
+    /// Request counts and resource counts so far.
+    pub fn stats(&self) -> Stats {
+        self.app.stats()
+    }
+    /// Stops serving and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! `partner-center-emulator`: runs the emulator until SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use partner_center_emulator::Emulator;
+
+/// A local, stateful stand-in for Microsoft Partner Center: Azure AD tokens,
+/// the ingestion API and the blob storage behind fileSasUri.
+///
+/// When ready it prints five `export` lines (credentials and endpoints) and
+/// `# ready` on standard output; `eval` them to point tools at it.
+#[derive(Parser, Debug)]
+#[command(name = "partner-center-emulator", version)]
+struct Args {
+    /// Port to listen on; 0 takes any free port.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Keep state and uploaded files in this directory (survives restarts);
+    /// without it state lives in memory.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Tenant id the token endpoint accepts (default: a fresh GUID, or the data directory's).
+    #[arg(long, value_name = "ID")]
+    tenant_id: Option<String>,
+    /// Client id the token endpoint accepts (default: a fresh GUID, or the data directory's).
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    /// Client secret the token endpoint accepts (default: a fresh random one, or the data directory's).
+    #[arg(long, value_name = "S")]
+    client_secret: Option<String>,
+    /// How long new branches stay invisible after an offer or plan is created, e.g. 0s, 250ms, 5s, 1m.
+    #[arg(long, value_name = "D", default_value = "0s", value_parser = parse_duration)]
+    consistency_delay: Duration,
+    /// How long an uploaded file stays InProcessing before Processed or ProcessFailed.
+    #[arg(long, value_name = "D", default_value = "0s", value_parser = parse_duration)]
+    processing_delay: Duration,
+    /// How long each submission step (InDraft, Submitted, Publishing, …) takes.
+    #[arg(long, value_name = "D", default_value = "0s", value_parser = parse_duration)]
+    certification_delay: Duration,
+    /// Share of ingestion requests answered 429 with Retry-After (0 to 1).
+    #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_rate)]
+    throttle_rate: f64,
+    /// Share of ingestion requests answered 503 with an HTML body (0 to 1).
+    #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_rate)]
+    fail_rate: f64,
+    /// Seed of the fault schedule; the same seed gives the same faults.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed: u64,
+    /// Lifetime of issued access tokens.
+    #[arg(long, value_name = "D", default_value = "1h", value_parser = parse_duration)]
+    token_lifetime: Duration,
+    /// Most items on one page of a collection (pages hold 1 to this many).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    page_size: usize,
+}
+
+/// Parses `0s`, `250ms`, `5s`, `1m`, `1h` (a bare number is seconds).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 0s, 250ms, 5s or 1m"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => {
+            return Err(format!(
+                "{text:?}: unknown unit {unit:?}; use ms, s, m or h"
+            ))
+        }
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("{text:?}: {e}"))
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let r: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.0..=1.0).contains(&r) {
+        Ok(r)
+    } else {
+        Err(format!("{text:?} is not between 0 and 1"))
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let mut b = Emulator::builder()
+        .port(args.port)
+        .bind(args.bind)
+        .consistency_delay(args.consistency_delay)
+        .processing_delay(args.processing_delay)
+        .certification_delay(args.certification_delay)
+        .throttle_rate(args.throttle_rate)
+        .fail_rate(args.fail_rate)
+        .seed(args.seed)
+        .token_lifetime(args.token_lifetime)
+        .page_size(args.page_size);
+    if let Some(d) = args.data_dir {
+        b = b.data_dir(d);
+    }
+    if let Some(v) = args.tenant_id {
+        b = b.tenant_id(v);
+    }
+    if let Some(v) = args.client_id {
+        b = b.client_id(v);
+    }
+    if let Some(v) = args.client_secret {
+        b = b.client_secret(v);
+    }
+    let emu = match b.start().await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("partner-center-emulator: {e}");
+            std::process::exit(1);
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "export AZURE_TENANT_ID={}", emu.tenant_id());
+        let _ = writeln!(out, "export AZURE_CLIENT_ID={}", emu.client_id());
+        let _ = writeln!(out, "export AZURE_CLIENT_SECRET={}", emu.client_secret());
+        let _ = writeln!(out, "export AZURE_AUTHORITY_HOST={}", emu.authority_host());
+        let _ = writeln!(out, "export PARTNER_CENTER_ENDPOINT={}", emu.endpoint());
+        let _ = writeln!(out, "# ready");
+        let _ = out.flush();
+    }
+    wait_for_signal().await;
+    emu.shutdown().await;
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_rate("1.5").is_err());
+        assert_eq!(parse_rate("0.25"), Ok(0.25));
+    }
+}
