@@ -287,9 +287,7 @@ impl BlobUploader {
                     }));
                 }
             }
-            return self
-                .put_blob(target, head.freeze(), &mut progress)
-                .await;
+            return self.put_blob(target, head.freeze(), &mut progress).await;
         }
         if let Some(expected) = len {
             // The reader gave more than the length said.
