@@ -160,13 +160,17 @@ impl Publisher {
     /// It does not look for an existing offer first; see
     /// [`Publisher::get_or_create_offer`].
     pub async fn create_offer(&self, new: &NewOffer) -> Result<Offer> {
-        let mut body = AzureProduct::default();
-        body.resource_type = Some(new.resource_type.clone());
-        body.name = Some(new.name.clone());
-        let mut pair = TypeValuePair::default();
-        pair.type_ = Some(OFFER_ID_TYPE.to_string());
-        pair.value = Some(new.offer_id.clone());
-        body.external_ids = vec![pair];
+        let pair = TypeValuePair {
+            type_: Some(OFFER_ID_TYPE.to_string()),
+            value: Some(new.offer_id.clone()),
+            ..Default::default()
+        };
+        let body = AzureProduct {
+            resource_type: Some(new.resource_type.clone()),
+            name: Some(new.name.clone()),
+            external_ids: vec![pair],
+            ..Default::default()
+        };
         let created = self
             .client
             .create_product()

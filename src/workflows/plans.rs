@@ -159,12 +159,14 @@ impl Publisher {
     /// Creates a plan and waits until the service shows its drafts (up to
     /// the consistency deadline).
     pub async fn create_plan(&self, offer: &Offer, new: &NewPlan) -> Result<Plan> {
-        let mut body = AzureSkuVariant::default();
-        body.resource_type = Some(AzureSkuVariantResourceType::AzureSkuVariant);
-        body.state = Some(AzureSkuVariantState::Active);
-        body.friendly_name = Some(new.name.clone());
-        body.external_id = Some(new.plan_id.clone());
-        body.cloud_availabilities = vec!["public-azure".to_string()];
+        let mut body = AzureSkuVariant {
+            resource_type: Some(AzureSkuVariantResourceType::AzureSkuVariant),
+            state: Some(AzureSkuVariantState::Active),
+            friendly_name: Some(new.name.clone()),
+            external_id: Some(new.plan_id.clone()),
+            cloud_availabilities: vec!["public-azure".to_string()],
+            ..Default::default()
+        };
         body.extra
             .insert(SUB_TYPE.to_string(), new.kind.as_str().into());
         let created = self

@@ -105,10 +105,11 @@ const MODULES: [BranchModule; 7] = [
 ];
 
 fn pair(module: &BranchModule, instance: String) -> TypeValuePair {
-    let mut p = TypeValuePair::default();
-    p.type_ = Some(module.to_string());
-    p.value = Some(instance);
-    p
+    TypeValuePair {
+        type_: Some(module.to_string()),
+        value: Some(instance),
+        ..Default::default()
+    }
 }
 
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
@@ -152,10 +153,13 @@ impl Publisher {
                         {
                             Some(i) => &mut variants[i],
                             None => {
-                                let mut v = VariantResource::default();
-                                v.variant_id = Some(variant);
+                                let v = VariantResource {
+                                    variant_id: Some(variant),
+                                    ..Default::default()
+                                };
                                 variants.push(v);
-                                variants.last_mut().expect("just pushed")
+                                let last = variants.len() - 1;
+                                &mut variants[last]
                             }
                         };
                         entry.resources.push(pair(&module, instance));
@@ -179,12 +183,15 @@ impl Publisher {
                 offer.offer_id()
             )));
         }
-        let mut request = SubmissionCreationRequest::default();
-        request.resource_type =
-            Some(SubmissionCreationRequestResourceType::SubmissionCreationRequest);
-        let mut scope = TypeValuePair::default();
-        scope.type_ = Some("Scope".to_string());
-        scope.value = Some(T::SCOPE.to_string());
+        let mut request = SubmissionCreationRequest {
+            resource_type: Some(SubmissionCreationRequestResourceType::SubmissionCreationRequest),
+            ..Default::default()
+        };
+        let scope = TypeValuePair {
+            type_: Some("Scope".to_string()),
+            value: Some(T::SCOPE.to_string()),
+            ..Default::default()
+        };
         request.targets = vec![scope];
         request.resources = resources;
         request.variant_resources = variant_resources;

@@ -164,11 +164,13 @@ impl Publisher {
             .id
             .clone()
             .ok_or_else(|| WorkflowError::Invalid("the listing draft has no id".into()))?;
-        let mut body = ListingImage::default();
-        body.resource_type = Some(ListingImageResourceType::ListingImage);
-        body.file_name = Some(file.clone());
-        body.type_ = Some(kind.as_str().to_string());
-        body.state = Some(ListingImageState::PendingUpload);
+        let body = ListingImage {
+            resource_type: Some(ListingImageResourceType::ListingImage),
+            file_name: Some(file.clone()),
+            type_: Some(kind.as_str().to_string()),
+            state: Some(ListingImageState::PendingUpload),
+            ..Default::default()
+        };
         let mut image = self
             .client
             .create_listing_image()
@@ -252,10 +254,12 @@ impl Publisher {
             .id
             .clone()
             .ok_or_else(|| WorkflowError::Invalid("the listing draft has no id".into()))?;
-        let mut body = ListingVideo::default();
-        body.resource_type = Some(ListingVideoResourceType::ListingVideo);
-        body.file_name = Some(file.clone());
-        body.state = Some(ListingVideoState::PendingUpload);
+        let body = ListingVideo {
+            resource_type: Some(ListingVideoResourceType::ListingVideo),
+            file_name: Some(file.clone()),
+            state: Some(ListingVideoState::PendingUpload),
+            ..Default::default()
+        };
         let mut video = self
             .client
             .create_listing_video()
@@ -336,9 +340,11 @@ impl Publisher {
         Self::check_file(path)?;
         let file = file_name_of(path)?;
         let product_id = offer.product_id();
-        let mut body = AzurePackage::default();
-        body.resource_type = Some(AzurePackageResourceType::AzureApplicationPackage);
-        body.file_name = Some(file.clone());
+        let body = AzurePackage {
+            resource_type: Some(AzurePackageResourceType::AzureApplicationPackage),
+            file_name: Some(file.clone()),
+            ..Default::default()
+        };
         let mut package = self
             .client
             .create_package()
@@ -472,9 +478,11 @@ impl Publisher {
         package: &ProcessedPackage,
         version: &str,
     ) -> Result<Edit<TechnicalConfiguration>> {
-        let mut reference = TypeValuePair::default();
-        reference.type_ = Some("AzureApplicationPackage".to_string());
-        reference.value = Some(package.id().to_string());
+        let reference = TypeValuePair {
+            type_: Some("AzureApplicationPackage".to_string()),
+            value: Some(package.id().to_string()),
+            ..Default::default()
+        };
         let version = version.to_string();
         let mut refused: Option<String> = None;
         let edit = self
