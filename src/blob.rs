@@ -51,7 +51,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
-use futures::TryStreamExt as _;
+use futures::stream::{FuturesUnordered, StreamExt as _};
 use http::StatusCode;
 use md5::{Digest as _, Md5};
 use tokio::io::{AsyncRead, AsyncReadExt as _};
@@ -287,9 +287,7 @@ impl BlobUploader {
                     }));
                 }
             }
-            return self
-                .put_blob(target, head.freeze(), &mut progress)
-                .await;
+            return self.put_blob(target, head.freeze(), &mut progress).await;
         }
         if let Some(expected) = len {
             // The reader gave more than the length said.
@@ -345,44 +343,44 @@ impl BlobUploader {
         progress: &mut impl FnMut(Progress),
     ) -> Result<UploadSummary, UploadError> {
         let mut whole = Md5::new();
-        let block_size = self.block_size;
-        // Blocks are read one at a time, in order; `try_buffer_unordered`
-        // asks for the next only when fewer than `blocks_in_flight` are out.
-        let reading = BlockReader {
+        let mut blocks = BlockReader {
             reader: &mut reader,
             whole: &mut whole,
             next: 0,
             offset: 0,
             len,
-            block_size,
+            block_size: self.block_size,
             done: false,
         };
         let mut stored: Vec<(u64, usize)> = Vec::new();
         let mut sent = 0u64;
         let mut retries = 0u32;
-        {
-            let blocks = futures::stream::try_unfold(reading, |mut r| async move {
-                match r.next_block().await? {
-                    Some(block) => Ok(Some((block, r))),
-                    None => Ok(None),
+        // Blocks are read one at a time, in order, and only when fewer than
+        // `blocks_in_flight` are out: that bounds the memory held.
+        let mut in_flight = FuturesUnordered::new();
+        let mut all_read = false;
+        loop {
+            while !all_read && in_flight.len() < self.blocks_in_flight {
+                match blocks.next_block().await {
+                    Ok(Some(block)) => in_flight.push(self.put_block(target, block)),
+                    Ok(None) => all_read = true,
+                    Err(kind) => return Err(target.error(kind)),
                 }
-            });
-            let uploads = blocks
-                .map_err(|kind| target.error(kind))
-                .map_ok(|block| self.put_block(target, block))
-                .try_buffer_unordered(self.blocks_in_flight);
-            let mut uploads = std::pin::pin!(uploads);
-            while let Some((index, size, block_retries)) = uploads.try_next().await? {
-                stored.push((index, size));
-                sent += size as u64;
-                retries += block_retries;
-                progress(Progress {
-                    sent,
-                    total: len,
-                    committed: false,
-                });
             }
+            let Some(done) = in_flight.next().await else {
+                break;
+            };
+            let (index, size, block_retries) = done?;
+            stored.push((index, size));
+            sent += size as u64;
+            retries += block_retries;
+            progress(Progress {
+                sent,
+                total: len,
+                committed: false,
+            });
         }
+        drop(in_flight);
         stored.sort_unstable_by_key(|&(index, _)| index);
         let whole_md5 = BASE64.encode(whole.finalize());
 

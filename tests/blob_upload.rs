@@ -1,0 +1,621 @@
+//! The blob uploader (`src/blob.rs`): against wiremock for the exact
+//! requests, retries and errors, and against Azurite, Microsoft's storage
+//! emulator, for a real Blob service (ignored unless asked for: `.ci/run`
+//! installs Azurite and runs them with `-- --ignored`).
+
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use md5::{Digest as _, Md5};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use partner_center_ingestion::blob::{BlobUploader, Progress, UploadErrorKind};
+use partner_center_ingestion::retry::RetryPolicy;
+use partner_center_ingestion::SasUri;
+
+/// A signature no output may contain.
+const SIG: &str = "c2VjcmV0LXNpZ25hdHVyZS1uZXZlci1zaG93bg==";
+const BLOB_PATH: &str = "/container/uploads/logo.png";
+
+fn sas_for(server: &MockServer) -> SasUri {
+    // The signature as Storage writes it in a URL: percent-encoded.
+    let sig = SIG
+        .replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D");
+    SasUri::new(format!(
+        "{}{BLOB_PATH}?sv=2021-08-06&sr=b&sp=cw&se=2030-01-01T00%3A00%3A00Z&sig={sig}",
+        server.uri()
+    ))
+}
+
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        initial_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+        max_retry_after: Duration::from_millis(100),
+        budget: Duration::from_secs(20),
+    }
+}
+
+fn uploader() -> BlobUploader {
+    BlobUploader::new(reqwest::Client::new()).retry_policy(quick_retries())
+}
+
+/// Bytes that differ from block to block.
+fn sample(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 + i / 7) as u8).collect()
+}
+
+fn md5_b64(data: &[u8]) -> String {
+    BASE64.encode(Md5::digest(data))
+}
+
+fn temp_file(data: &[u8]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    file.write_all(data).expect("write temp file");
+    file.flush().expect("flush temp file");
+    file
+}
+
+fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn query(request: &Request, name: &str) -> Option<String> {
+    request
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn created() -> ResponseTemplate {
+    ResponseTemplate::new(201)
+        .insert_header("etag", "\"0x8DC0FFEE\"")
+        .insert_header("x-ms-request-id", "req-0001")
+}
+
+fn block_id(index: u64) -> String {
+    BASE64.encode(format!("block-{index:010}"))
+}
+
+/// The `<Latest>` ids of a block list, in order.
+fn listed_ids(xml: &str) -> Vec<String> {
+    xml.split("<Latest>")
+        .skip(1)
+        .filter_map(|part| part.split_once("</Latest>").map(|(id, _)| id.to_string()))
+        .collect()
+}
+
+/// The blob a block list makes from the Put Block requests received.
+fn assemble(requests: &[Request]) -> Vec<u8> {
+    let list = requests
+        .iter()
+        .rev()
+        .find(|r| query(r, "comp").as_deref() == Some("blocklist"))
+        .expect("a Put Block List");
+    let mut blob = Vec::new();
+    for id in listed_ids(&String::from_utf8_lossy(&list.body)) {
+        let block = requests
+            .iter()
+            .rev()
+            .find(|r| query(r, "blockid").as_deref() == Some(id.as_str()))
+            .unwrap_or_else(|| panic!("block {id} listed but never sent"));
+        blob.extend_from_slice(&block.body);
+    }
+    blob
+}
+
+#[tokio::test]
+async fn a_small_file_goes_up_in_one_put_blob() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let data = sample(100_000);
+    let file = temp_file(&data);
+    let mut reports = Vec::new();
+    let summary = uploader()
+        .upload_file(&sas_for(&server), file.path(), |p| reports.push(p))
+        .await
+        .expect("upload");
+
+    let requests = server.received_requests().await.expect("recorded");
+    assert_eq!(requests.len(), 1);
+    let put = &requests[0];
+    assert_eq!(header(put, "x-ms-blob-type"), Some("BlockBlob"));
+    assert_eq!(
+        header(put, "content-type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(header(put, "x-ms-version"), Some("2021-08-06"));
+    assert_eq!(header(put, "content-md5"), Some(md5_b64(&data).as_str()));
+    assert_eq!(header(put, "content-length"), Some("100000"));
+    assert_eq!(
+        query(put, "sig").as_deref(),
+        Some(SIG),
+        "the SAS goes intact"
+    );
+    assert_eq!(query(put, "comp"), None);
+    assert_eq!(put.body, data);
+
+    assert_eq!(summary.bytes, 100_000);
+    assert_eq!(summary.blocks, 0);
+    assert_eq!(summary.content_md5, md5_b64(&data));
+    assert_eq!(summary.etag.as_deref(), Some("\"0x8DC0FFEE\""));
+    assert_eq!(summary.request_id.as_deref(), Some("req-0001"));
+    assert_eq!(summary.retries, 0);
+    assert_eq!(
+        reports,
+        vec![Progress {
+            sent: 100_000,
+            total: Some(100_000),
+            committed: true
+        }]
+    );
+}
+
+#[tokio::test]
+async fn a_large_file_goes_up_in_blocks_listed_in_order() {
+    let server = MockServer::start().await;
+    // The first block answers last, so the blocks finish out of order.
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .and(query_param("blockid", block_id(0)))
+        .respond_with(created().set_delay(Duration::from_millis(300)))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(10_000);
+    let file = temp_file(&data);
+    let summary = uploader()
+        .block_size(1024)
+        .single_put_threshold(2048)
+        .blocks_in_flight(3)
+        .upload_file(&sas_for(&server), file.path(), |_| {})
+        .await
+        .expect("upload");
+
+    let requests = server.received_requests().await.expect("recorded");
+    let blocks: Vec<&Request> = requests
+        .iter()
+        .filter(|r| query(r, "comp").as_deref() == Some("block"))
+        .collect();
+    assert_eq!(blocks.len(), 10);
+    let mut ids = Vec::new();
+    for block in &blocks {
+        assert_eq!(
+            header(block, "content-md5"),
+            Some(md5_b64(&block.body).as_str()),
+            "each block carries its own MD5"
+        );
+        assert_eq!(header(block, "x-ms-version"), Some("2021-08-06"));
+        assert_eq!(query(block, "sig").as_deref(), Some(SIG));
+        assert!(
+            header(block, "x-ms-blob-type").is_none(),
+            "Put Block has no blob type"
+        );
+        ids.push(query(block, "blockid").expect("block id"));
+    }
+    let length = ids[0].len();
+    assert!(
+        ids.iter().all(|id| id.len() == length),
+        "block ids all of one length: {ids:?}"
+    );
+    assert_eq!(
+        blocks[0].body.len(),
+        1024,
+        "the first block sent is the first of the file"
+    );
+
+    let list = requests.last().expect("the last request");
+    assert_eq!(query(list, "comp").as_deref(), Some("blocklist"));
+    let xml = String::from_utf8_lossy(&list.body);
+    assert!(
+        xml.starts_with(r#"<?xml version="1.0" encoding="utf-8"?><BlockList><Latest>"#),
+        "{xml}"
+    );
+    assert!(xml.ends_with("</Latest></BlockList>"), "{xml}");
+    assert_eq!(
+        listed_ids(&xml),
+        (0..10).map(block_id).collect::<Vec<_>>(),
+        "the block list names every block in file order"
+    );
+    assert_eq!(
+        header(list, "content-md5"),
+        Some(md5_b64(&list.body).as_str())
+    );
+    assert_eq!(
+        header(list, "x-ms-blob-content-md5"),
+        Some(md5_b64(&data).as_str())
+    );
+    assert_eq!(
+        header(list, "x-ms-blob-content-type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(assemble(&requests), data);
+
+    assert_eq!(summary.bytes, 10_000);
+    assert_eq!(summary.blocks, 10);
+    assert_eq!(summary.content_md5, md5_b64(&data));
+}
+
+#[tokio::test]
+async fn a_block_refused_with_503_is_sent_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .and(query_param("blockid", block_id(2)))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("x-ms-error-code", "ServerBusy")
+                .insert_header("retry-after", "0"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .and(query_param("blockid", block_id(4)))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(6 * 1024 + 17);
+    let summary = uploader()
+        .block_size(1024)
+        .single_put_threshold(1024)
+        .upload_reader(
+            &sas_for(&server),
+            data.as_slice(),
+            Some(data.len() as u64),
+            |_| {},
+        )
+        .await
+        .expect("the upload succeeds after the retries");
+    assert_eq!(summary.retries, 2);
+    assert_eq!(summary.blocks, 7);
+
+    let requests = server.received_requests().await.expect("recorded");
+    let sent_block_2: Vec<&Request> = requests
+        .iter()
+        .filter(|r| query(r, "blockid").as_deref() == Some(block_id(2).as_str()))
+        .collect();
+    assert_eq!(sent_block_2.len(), 2, "block 2 sent twice");
+    assert_eq!(sent_block_2[0].body, sent_block_2[1].body);
+    assert_eq!(assemble(&requests), data);
+}
+
+#[tokio::test]
+async fn a_block_that_times_out_is_sent_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .and(query_param("blockid", block_id(1)))
+        .respond_with(created().set_delay(Duration::from_secs(5)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(3000);
+    let summary = uploader()
+        .block_size(1000)
+        .single_put_threshold(1000)
+        .timeout(Duration::from_millis(500))
+        .upload_reader(&sas_for(&server), data.as_slice(), None, |_| {})
+        .await
+        .expect("the upload succeeds after the retry");
+    assert_eq!(summary.retries, 1);
+    assert_eq!(
+        assemble(&server.received_requests().await.expect("recorded")),
+        data
+    );
+}
+
+/// Captures what `tracing` writes during a test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_shows_storage_code_but_never_the_signature() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    // Storage's own words, with the signature echoed back for good measure.
+    let body = format!(
+        "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthenticationFailed</Code>\
+         <Message>Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.\n\
+         RequestId:5c4f3e1a-401e-0001-2f0a-000000000000\nTime:2026-11-26T06:30:00.0000000Z</Message>\
+         <AuthenticationErrorDetail>Signature did not match. Signature sent: {SIG}</AuthenticationErrorDetail></Error>"
+    );
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ms-request-id", "5c4f3e1a-401e-0001-2f0a-000000000000")
+                .insert_header("x-ms-error-code", "AuthenticationFailed")
+                .insert_header("content-type", "application/xml")
+                .set_body_string(body),
+        )
+        .mount(&server)
+        .await;
+    let file = temp_file(b"a logo");
+    let error = uploader()
+        .upload_file(&sas_for(&server), file.path(), |_| {})
+        .await
+        .expect_err("403 is an error");
+
+    let shown = error.to_string();
+    let debug = format!("{error:?}");
+    let crate_error = partner_center_ingestion::Error::from(error);
+    let all = format!(
+        "{shown}\n{debug}\n{crate_error}\n{crate_error:?}\n{}",
+        logs.text()
+    );
+    assert!(!all.contains(SIG), "signature leaked: {all}");
+    assert!(
+        !all.contains("c2VjcmV0"),
+        "part of the signature leaked: {all}"
+    );
+    assert!(
+        !all.contains("%2F") && !all.contains("se=2030"),
+        "query leaked: {all}"
+    );
+    let file_name = file.path().display().to_string();
+    assert!(shown.contains(&file_name), "{shown}");
+    assert!(shown.contains("Put Blob"), "{shown}");
+    assert!(shown.contains("403"), "{shown}");
+    assert!(shown.contains("AuthenticationFailed"), "{shown}");
+    assert!(
+        shown.contains("Server failed to authenticate the request"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("5c4f3e1a-401e-0001-2f0a-000000000000"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("{}?[SAS redacted]", BLOB_PATH)),
+        "{shown}"
+    );
+    assert!(
+        logs.text().contains(BLOB_PATH),
+        "the blob is logged: {}",
+        logs.text()
+    );
+
+    let partner_center_ingestion::Error::Upload(error) = crate_error else {
+        panic!("not an upload error: {crate_error:?}");
+    };
+    let storage = error.storage().expect("Storage's answer");
+    assert_eq!(storage.status.as_u16(), 403);
+    assert_eq!(storage.code.as_deref(), Some("AuthenticationFailed"));
+    assert_eq!(
+        storage.request_id.as_deref(),
+        Some("5c4f3e1a-401e-0001-2f0a-000000000000")
+    );
+    assert!(storage
+        .authentication_detail
+        .as_deref()
+        .is_some_and(|d| d.contains("Signature did not match") && d.contains("REDACTED")));
+    assert_eq!(
+        server.received_requests().await.expect("recorded").len(),
+        1,
+        "403 is not retried"
+    );
+}
+
+#[tokio::test]
+async fn a_block_failing_every_time_names_the_block_and_the_attempts() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .and(query_param("blockid", block_id(1)))
+        .respond_with(ResponseTemplate::new(500).set_body_string(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>InternalError</Code><Message>The server encountered an internal error.</Message></Error>",
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(4000);
+    let file = temp_file(&data);
+    let error = uploader()
+        .block_size(1000)
+        .single_put_threshold(1000)
+        .upload_file(&sas_for(&server), file.path(), |_| {})
+        .await
+        .expect_err("block 1 never goes up");
+    let shown = error.to_string();
+    assert!(
+        shown.contains("Put Block 1 (bytes 1000..2000) was refused after 4 attempts"),
+        "{shown}"
+    );
+    assert!(shown.contains("InternalError"), "{shown}");
+    assert!(error.file().is_some());
+    let requests = server.received_requests().await.expect("recorded");
+    assert!(
+        requests
+            .iter()
+            .all(|r| query(r, "comp").as_deref() != Some("blocklist")),
+        "nothing committed"
+    );
+}
+
+#[tokio::test]
+async fn progress_reaches_the_total() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(50_000);
+    let file = temp_file(&data);
+    let (sender, mut receiver) = tokio::sync::watch::channel(Progress::default());
+    let mut reports = Vec::new();
+    uploader()
+        .block_size(4096)
+        .single_put_threshold(8192)
+        .upload_file(&sas_for(&server), file.path(), |p| {
+            reports.push(p);
+            let _ = sender.send(p);
+        })
+        .await
+        .expect("upload");
+    assert_eq!(reports.len(), 13 + 1, "one per block and one at the end");
+    assert!(reports.windows(2).all(|w| w[0].sent <= w[1].sent));
+    assert!(reports.iter().all(|p| p.total == Some(50_000)));
+    assert!(reports[..13].iter().all(|p| !p.committed));
+    let last = *receiver.borrow_and_update();
+    assert_eq!(
+        last,
+        Progress {
+            sent: 50_000,
+            total: Some(50_000),
+            committed: true
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_reader_of_unknown_length_picks_put_blob_or_blocks() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let small = sample(900);
+    let summary = uploader()
+        .block_size(500)
+        .single_put_threshold(1000)
+        .upload_reader(&sas_for(&server), small.as_slice(), None, |_| {})
+        .await
+        .expect("small upload");
+    assert_eq!((summary.bytes, summary.blocks), (900, 0));
+
+    server.reset().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let large = sample(2600);
+    let mut last = Progress::default();
+    let summary = uploader()
+        .block_size(500)
+        .single_put_threshold(1000)
+        .upload_reader(&sas_for(&server), large.as_slice(), None, |p| last = p)
+        .await
+        .expect("large upload");
+    assert_eq!((summary.bytes, summary.blocks), (2600, 6));
+    assert_eq!(last.total, Some(2600));
+    assert_eq!(
+        assemble(&server.received_requests().await.expect("recorded")),
+        large
+    );
+}
+
+#[tokio::test]
+async fn a_source_shorter_or_longer_than_announced_is_not_committed() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(3000);
+    let up = uploader().block_size(1000).single_put_threshold(1000);
+    for (announced, small) in [(3500u64, false), (2500, false), (800, true), (5000, false)] {
+        let error = up
+            .upload_reader(&sas_for(&server), data.as_slice(), Some(announced), |_| {})
+            .await
+            .expect_err("length mismatch");
+        assert!(
+            matches!(error.kind(), UploadErrorKind::LengthMismatch { expected, .. } if *expected == announced),
+            "{announced} (small {small}): {error}"
+        );
+    }
+    let requests = server.received_requests().await.expect("recorded");
+    assert!(
+        requests
+            .iter()
+            .all(|r| query(r, "comp").as_deref() == Some("block")),
+        "no Put Blob or Put Block List"
+    );
+}
+
+#[tokio::test]
+async fn uploads_can_be_spawned() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(5000);
+    let file = temp_file(&data);
+    let sas = sas_for(&server);
+    let up = uploader().block_size(1000).single_put_threshold(1000);
+    let path = file.path().to_path_buf();
+    let task =
+        tokio::spawn(async move { up.upload_file(&sas, &path, |_| {}).await.map(|s| s.bytes) });
+    assert_eq!(task.await.expect("joined").expect("upload"), 5000);
+}
