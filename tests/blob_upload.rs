@@ -619,3 +619,439 @@ async fn uploads_can_be_spawned() {
         tokio::spawn(async move { up.upload_file(&sas, &path, |_| {}).await.map(|s| s.bytes) });
     assert_eq!(task.await.expect("joined").expect("upload"), 5000);
 }
+
+/// Counts the bytes read from the inner reader.
+struct Counting<R> {
+    inner: R,
+    read: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Counting<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        let read = (buf.filled().len() - before) as u64;
+        self.read
+            .fetch_add(read, std::sync::atomic::Ordering::SeqCst);
+        poll
+    }
+}
+
+#[tokio::test]
+async fn reading_stays_within_the_blocks_in_flight() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created().set_delay(Duration::from_millis(5)))
+        .mount(&server)
+        .await;
+    let data = sample(200 * 1024);
+    let read = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let reader = Counting {
+        inner: data.as_slice(),
+        read: read.clone(),
+    };
+    let (block, in_flight) = (4096u64, 3u64);
+    let mut most_ahead = 0;
+    uploader()
+        .block_size(block as usize)
+        .blocks_in_flight(in_flight as usize)
+        .single_put_threshold(block)
+        .upload_reader(&sas_for(&server), reader, Some(data.len() as u64), |p| {
+            let ahead = read.load(std::sync::atomic::Ordering::SeqCst) - p.sent;
+            most_ahead = most_ahead.max(ahead);
+        })
+        .await
+        .expect("upload");
+    assert!(
+        most_ahead <= in_flight * block,
+        "read {most_ahead} bytes ahead of what Storage confirmed"
+    );
+    assert!(most_ahead > 0);
+}
+
+// ---------------------------------------------------------------------------
+// Against Azurite, Microsoft's storage emulator.
+//
+// Each test starts its own `azurite-blob` on 127.0.0.1, on a free port, with
+// a temporary workspace. The binary comes from `AZURITE_BLOB` (what
+// `bash .ci/azurite` prints), else `.ci/node/node_modules/.bin/azurite-blob`
+// or `node_modules/.bin/azurite-blob` in the checkout. A missing binary fails
+// the test.
+
+mod azurite {
+    use std::net::{Ipv4Addr, TcpListener, TcpStream};
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant, SystemTime};
+
+    use base64::engine::general_purpose::STANDARD as BASE64;
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    /// Azurite's well-known development account (public, documented by
+    /// Microsoft; it only opens the emulator).
+    pub const ACCOUNT: &str = "devstoreaccount1";
+    pub const KEY: &str =
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    /// The version the test's own requests and SAS use.
+    const VERSION: &str = "2021-08-06";
+
+    pub struct Azurite {
+        child: Child,
+        pub port: u16,
+        _workspace: tempfile::TempDir,
+    }
+
+    impl Drop for Azurite {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn binary() -> PathBuf {
+        if let Some(path) = std::env::var_os("AZURITE_BLOB").filter(|p| !p.is_empty()) {
+            let path = PathBuf::from(path);
+            assert!(
+                path.exists(),
+                "AZURITE_BLOB is {} but there is no such file; run `bash .ci/azurite` to install Azurite",
+                path.display()
+            );
+            return path;
+        }
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        for candidate in [
+            ".ci/node/node_modules/.bin/azurite-blob",
+            "node_modules/.bin/azurite-blob",
+        ] {
+            let path = root.join(candidate);
+            if path.exists() {
+                return path;
+            }
+        }
+        panic!(
+            "Azurite is not installed: these tests need `azurite-blob` (npm package azurite). \
+             Run `bash .ci/azurite` (it installs it into .ci/node and prints the path) and set \
+             AZURITE_BLOB to that path"
+        );
+    }
+
+    fn free_port() -> u16 {
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port on 127.0.0.1")
+    }
+
+    impl Azurite {
+        pub fn start() -> Azurite {
+            let binary = binary();
+            let workspace = tempfile::tempdir().expect("a workspace for Azurite");
+            let port = free_port();
+            let log = |name: &str| {
+                std::fs::File::create(workspace.path().join(name)).expect("Azurite's log file")
+            };
+            let mut child = Command::new(&binary)
+                .arg("--blobHost")
+                .arg("127.0.0.1")
+                .arg("--blobPort")
+                .arg(port.to_string())
+                .arg("--location")
+                .arg(workspace.path())
+                .arg("--disableTelemetry")
+                .stdin(Stdio::null())
+                .stdout(log("stdout.log"))
+                .stderr(log("stderr.log"))
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+                    break;
+                }
+                if let Ok(Some(status)) = child.try_wait() {
+                    let out = std::fs::read_to_string(workspace.path().join("stdout.log"))
+                        .unwrap_or_default();
+                    let err = std::fs::read_to_string(workspace.path().join("stderr.log"))
+                        .unwrap_or_default();
+                    panic!("Azurite exited ({status}) before listening:\n{out}\n{err}");
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    panic!("Azurite did not listen on 127.0.0.1:{port} within 60 s");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Azurite {
+                child,
+                port,
+                _workspace: workspace,
+            }
+        }
+
+        /// The account's base URL, path style: `http://127.0.0.1:port/devstoreaccount1`.
+        pub fn account_url(&self) -> String {
+            format!("http://127.0.0.1:{}/{ACCOUNT}", self.port)
+        }
+
+        /// Creates a container, signing the request with the account key
+        /// (Shared Key authorization).
+        pub async fn create_container(&self, http: &reqwest::Client, container: &str) {
+            let date = httpdate::fmt_http_date(SystemTime::now());
+            // VERB, then 11 standard headers (all empty here; Content-Length
+            // is empty when 0), then x-ms-* headers and the resource.
+            let string_to_sign = format!(
+                "PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{VERSION}\n/{ACCOUNT}/{ACCOUNT}/{container}\nrestype:container"
+            );
+            let response = http
+                .put(format!(
+                    "{}/{container}?restype=container",
+                    self.account_url()
+                ))
+                .header("x-ms-date", &date)
+                .header("x-ms-version", VERSION)
+                .header(
+                    "authorization",
+                    format!("SharedKey {ACCOUNT}:{}", sign(&string_to_sign)),
+                )
+                .send()
+                .await
+                .expect("Azurite answers");
+            let status = response.status();
+            let body = response.text().await.unwrap_or_default();
+            assert_eq!(status.as_u16(), 201, "create container: {body}");
+        }
+
+        /// A service SAS URL for one blob with the given permissions
+        /// (`sr=b`, version 2021-08-06, valid until 2099).
+        pub fn blob_sas(&self, container: &str, blob: &str, permissions: &str) -> String {
+            let expiry = "2099-01-01T00:00:00Z";
+            // The string-to-sign of a service SAS, version 2020-12-06 and
+            // later: sp, st, se, canonicalized resource, si, sip, spr, sv,
+            // sr, snapshot time, ses, rscc, rscd, rsce, rscl, rsct.
+            let string_to_sign = [
+                permissions,
+                "",
+                expiry,
+                &format!("/blob/{ACCOUNT}/{container}/{blob}"),
+                "",
+                "",
+                "",
+                VERSION,
+                "b",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+            .join("\n");
+            let mut url = url::Url::parse(&format!("{}/{container}/{blob}", self.account_url()))
+                .expect("a blob URL");
+            url.query_pairs_mut()
+                .append_pair("sv", VERSION)
+                .append_pair("sr", "b")
+                .append_pair("sp", permissions)
+                .append_pair("se", expiry)
+                .append_pair("sig", &sign(&string_to_sign));
+            url.to_string()
+        }
+    }
+
+    /// Base64 HMAC-SHA256 of `text` with the account key.
+    pub fn sign(text: &str) -> String {
+        let key = BASE64.decode(KEY).expect("the dev key is base64");
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key");
+        mac.update(text.as_bytes());
+        BASE64.encode(mac.finalize().into_bytes())
+    }
+
+    /// The `sig` value of a SAS URL, decoded.
+    pub fn signature_of(sas: &str) -> String {
+        url::Url::parse(sas)
+            .expect("a URL")
+            .query_pairs()
+            .find(|(k, _)| k == "sig")
+            .map(|(_, v)| v.into_owned())
+            .expect("a sig")
+    }
+}
+
+async fn download(http: &reqwest::Client, sas: &str) -> (Vec<u8>, Option<String>) {
+    let response = http
+        .get(sas)
+        .header("x-ms-version", "2021-08-06")
+        .send()
+        .await
+        .expect("Azurite answers");
+    assert_eq!(response.status().as_u16(), 200, "download");
+    let md5 = response
+        .headers()
+        .get("content-md5")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (
+        response.bytes().await.expect("the blob's bytes").to_vec(),
+        md5,
+    )
+}
+
+#[tokio::test]
+#[ignore = "needs Azurite (npm package azurite); .ci/run installs it and runs ignored tests"]
+async fn azurite_stores_a_small_file_and_a_file_in_blocks() {
+    let azurite = azurite::Azurite::start();
+    let http = reqwest::Client::new();
+    azurite.create_container(&http, "uploads").await;
+
+    // Small: one Put Blob.
+    let small = sample(300_000);
+    let file = temp_file(&small);
+    let sas = azurite.blob_sas("uploads", "logo.png", "rcw");
+    let summary = BlobUploader::new(http.clone())
+        .upload_file(&SasUri::new(sas.clone()), file.path(), |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("small upload: {e}"));
+    assert_eq!(summary.blocks, 0);
+    assert!(summary.etag.is_some(), "Azurite answers an ETag");
+    let (bytes, md5) = download(&http, &sas).await;
+    assert!(bytes == small, "the small blob reads back as uploaded");
+    assert_eq!(md5.as_deref(), Some(md5_b64(&small).as_str()));
+
+    // Large: 10 MiB in 1 MiB blocks, 4 in flight.
+    let large = sample(10 * 1024 * 1024 + 12_345);
+    let file = temp_file(&large);
+    let sas = azurite.blob_sas("uploads", "package.zip", "rcw");
+    let mut last = Progress::default();
+    let summary = BlobUploader::new(http.clone())
+        .block_size(1024 * 1024)
+        .single_put_threshold(2 * 1024 * 1024)
+        .upload_file(&SasUri::new(sas.clone()), file.path(), |p| last = p)
+        .await
+        .unwrap_or_else(|e| panic!("block upload: {e}"));
+    assert_eq!(summary.blocks, 11);
+    assert_eq!(summary.bytes, large.len() as u64);
+    assert!(last.committed && last.sent == large.len() as u64);
+    let (bytes, md5) = download(&http, &sas).await;
+    assert_eq!(bytes.len(), large.len());
+    assert!(bytes == large, "the block blob reads back as uploaded");
+    assert_eq!(
+        md5.as_deref(),
+        Some(md5_b64(&large).as_str()),
+        "x-ms-blob-content-md5 recorded"
+    );
+
+    // Storage lists the committed blocks in order.
+    let list = http
+        .get(format!("{sas}&comp=blocklist&blocklisttype=committed"))
+        .header("x-ms-version", "2021-08-06")
+        .send()
+        .await
+        .expect("Azurite answers")
+        .text()
+        .await
+        .expect("a block list");
+    let names: Vec<String> = list
+        .split("<Name>")
+        .skip(1)
+        .filter_map(|p| p.split_once("</Name>").map(|(n, _)| n.to_string()))
+        .collect();
+    assert_eq!(names, (0..11).map(block_id).collect::<Vec<_>>(), "{list}");
+
+    // Uploading again replaces the blob.
+    let again = sample(5000);
+    let summary = BlobUploader::new(http.clone())
+        .upload_reader(&SasUri::new(sas.clone()), again.as_slice(), None, |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("second upload: {e}"));
+    assert_eq!(summary.bytes, 5000);
+    assert!(download(&http, &sas).await.0 == again);
+}
+
+#[tokio::test]
+#[ignore = "needs Azurite (npm package azurite); .ci/run installs it and runs ignored tests"]
+async fn azurite_refuses_a_tampered_signature_without_showing_it() {
+    let azurite = azurite::Azurite::start();
+    let http = reqwest::Client::new();
+    azurite.create_container(&http, "uploads").await;
+    let sas = azurite.blob_sas("uploads", "logo.png", "rcw");
+    let signature = azurite::signature_of(&sas);
+    // Another valid signature: of a different string, so still base64.
+    let forged = azurite::sign("not the string Storage computes");
+    let tampered = {
+        let mut url = url::Url::parse(&sas).expect("a URL");
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "sig" {
+                    forged.clone()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        url.to_string()
+    };
+    let file = temp_file(&sample(1000));
+    let error = uploader()
+        .upload_file(&SasUri::new(tampered), file.path(), |_| {})
+        .await
+        .expect_err("Azurite refuses the forged signature");
+    let all = format!("{error}\n{error:?}");
+    assert!(!all.contains(&forged), "signature leaked: {all}");
+    assert!(!all.contains(&signature), "signature leaked: {all}");
+    let url_encoded: String = url::form_urlencoded::byte_serialize(forged.as_bytes()).collect();
+    assert!(!all.contains(&url_encoded), "signature leaked: {all}");
+    let storage = error.storage().expect("Storage's answer");
+    assert_eq!(storage.status.as_u16(), 403, "{error}");
+    assert_eq!(
+        storage.code.as_deref(),
+        Some("AuthorizationFailure"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("403"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains(&file.path().display().to_string()),
+        "{error}"
+    );
+
+    // A block upload with it fails on the first block, not at the end.
+    let large = sample(3 * 1024 * 1024);
+    let file = temp_file(&large);
+    let mut tampered_again = url::Url::parse(&sas).expect("a URL");
+    let pairs: Vec<(String, String)> = tampered_again
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "sig" {
+                forged.clone()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    tampered_again.query_pairs_mut().clear().extend_pairs(pairs);
+    let error = uploader()
+        .block_size(1024 * 1024)
+        .single_put_threshold(1024 * 1024)
+        .upload_file(
+            &SasUri::new(tampered_again.to_string()),
+            file.path(),
+            |_| {},
+        )
+        .await
+        .expect_err("refused");
+    assert!(error.to_string().contains("Put Block"), "{error}");
+    assert!(!format!("{error}\n{error:?}").contains(&forged));
+}
