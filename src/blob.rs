@@ -273,7 +273,11 @@ impl BlobUploader {
         }
         // Small, or of unknown length: read up to one byte past the threshold.
         let limit = usize::try_from(threshold.saturating_add(1)).unwrap_or(usize::MAX);
-        let mut head = BytesMut::new();
+        let mut head = BytesMut::with_capacity(
+            len.and_then(|l| usize::try_from(l.saturating_add(1)).ok())
+                .unwrap_or(64 * 1024)
+                .min(limit),
+        );
         let read = read_up_to(&mut reader, &mut head, limit)
             .await
             .map_err(|source| target.error(UploadErrorKind::Read { source }))?;
@@ -594,7 +598,7 @@ impl<R: AsyncRead + Unpin> BlockReader<'_, R> {
                 .map_or(self.block_size, |left| left.min(self.block_size)),
             None => self.block_size,
         };
-        let mut data = BytesMut::new();
+        let mut data = BytesMut::with_capacity(want);
         let read = read_up_to(self.reader, &mut data, want)
             .await
             .map_err(|source| UploadErrorKind::Read { source })?;
@@ -650,16 +654,19 @@ async fn read_up_to<R: AsyncRead + Unpin>(
     buf: &mut BytesMut,
     limit: usize,
 ) -> std::io::Result<usize> {
-    let start = buf.len();
-    while buf.len() - start < limit {
-        let room = limit - (buf.len() - start);
-        buf.reserve(room.min(1024 * 1024));
-        let mut limited = (&mut *reader).take(room as u64);
-        if limited.read_buf(buf).await? == 0 {
+    let mut read = 0;
+    while read < limit {
+        let room = limit - read;
+        if buf.len() == buf.capacity() {
+            buf.reserve(room.min(1024 * 1024));
+        }
+        let n = (&mut *reader).take(room as u64).read_buf(buf).await?;
+        if n == 0 {
             break;
         }
+        read += n;
     }
-    Ok(buf.len() - start)
+    Ok(read)
 }
 
 /// The blob an upload goes to, and how to show it.
