@@ -31,10 +31,11 @@
 //!   4 MiB), [`BlobUploader::blocks_in_flight`] (default 4) at a time, each
 //!   with its own `Content-MD5`, then one Put Block List naming them in
 //!   order (and recording the whole blob's MD5 as `x-ms-blob-content-md5`).
-//! * The source is read once, in order, a block at a time: memory stays
-//!   near blocks in flight × block size (and at most the single-put
-//!   threshold when the length is not known in advance), whatever the
-//!   file's size.
+//! * The source is read once, in order, a block at a time, and only when
+//!   fewer than blocks-in-flight blocks are out: memory stays near blocks in
+//!   flight × block size, whatever the file's size. (A reader of unknown
+//!   length is first read up to the single-put threshold, to choose between
+//!   the two; that memory is let go as its blocks are sent.)
 //! * Each request is retried on 408, 429, 5xx, timeouts and dropped
 //!   connections (every call here is an idempotent `PUT`), waiting what
 //!   `Retry-After` says or backing off with jitter ([`RetryPolicy`]).
@@ -44,7 +45,6 @@
 //!   is always shown without its query.
 
 use std::fmt;
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -267,7 +267,7 @@ impl BlobUploader {
                     }));
                 }
                 return self
-                    .upload_blocks(target, reader, Some(len), &mut progress)
+                    .upload_blocks(target, Bytes::new(), reader, Some(len), &mut progress)
                     .await;
             }
         }
@@ -300,8 +300,7 @@ impl BlobUploader {
                 read: None,
             }));
         }
-        let chained = Cursor::new(head.freeze()).chain(reader);
-        self.upload_blocks(target, chained, None, &mut progress)
+        self.upload_blocks(target, head.freeze(), reader, None, &mut progress)
             .await
     }
 
@@ -339,15 +338,18 @@ impl BlobUploader {
         })
     }
 
+    /// Uploads `head` (already read) and the rest of `reader` in blocks.
     async fn upload_blocks<R: AsyncRead + Send + Unpin>(
         &self,
         target: &Target,
+        head: Bytes,
         mut reader: R,
         len: Option<u64>,
         progress: &mut impl FnMut(Progress),
     ) -> Result<UploadSummary, UploadError> {
         let mut whole = Md5::new();
         let mut blocks = BlockReader {
+            head,
             reader: &mut reader,
             whole: &mut whole,
             next: 0,
@@ -579,6 +581,8 @@ struct Block {
 
 /// Reads the source a block at a time, hashing it as a whole on the way.
 struct BlockReader<'a, R> {
+    /// Bytes read before the upload chose blocks; they come first.
+    head: Bytes,
     reader: &'a mut R,
     whole: &'a mut Md5,
     next: u64,
@@ -599,9 +603,19 @@ impl<R: AsyncRead + Unpin> BlockReader<'_, R> {
             None => self.block_size,
         };
         let mut data = BytesMut::with_capacity(want);
-        let read = read_up_to(self.reader, &mut data, want)
-            .await
-            .map_err(|source| UploadErrorKind::Read { source })?;
+        if !self.head.is_empty() {
+            let take = want.min(self.head.len());
+            data.extend_from_slice(&self.head.split_to(take));
+            if self.head.is_empty() {
+                // Let go of the head's memory.
+                self.head = Bytes::new();
+            }
+        }
+        let from_head = data.len();
+        let read = from_head
+            + read_up_to(self.reader, &mut data, want - from_head)
+                .await
+                .map_err(|source| UploadErrorKind::Read { source })?;
         let total = self.offset + read as u64;
         if read < want || self.len == Some(total) {
             self.done = true;
