@@ -31,10 +31,11 @@
 //!   4 MiB), [`BlobUploader::blocks_in_flight`] (default 4) at a time, each
 //!   with its own `Content-MD5`, then one Put Block List naming them in
 //!   order (and recording the whole blob's MD5 as `x-ms-blob-content-md5`).
-//! * The source is read once, in order, a block at a time: memory stays
-//!   near blocks in flight × block size (and at most the single-put
-//!   threshold when the length is not known in advance), whatever the
-//!   file's size.
+//! * The source is read once, in order, a block at a time, and only when
+//!   fewer than blocks-in-flight blocks are out: memory stays near blocks in
+//!   flight × block size, whatever the file's size. (A reader of unknown
+//!   length is first read up to the single-put threshold, to choose between
+//!   the two; that memory is let go as its blocks are sent.)
 //! * Each request is retried on 408, 429, 5xx, timeouts and dropped
 //!   connections (every call here is an idempotent `PUT`), waiting what
 //!   `Retry-After` says or backing off with jitter ([`RetryPolicy`]).
@@ -44,14 +45,13 @@
 //!   is always shown without its query.
 
 use std::fmt;
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
-use futures::TryStreamExt as _;
+use futures::stream::{FuturesUnordered, StreamExt as _};
 use http::StatusCode;
 use md5::{Digest as _, Md5};
 use tokio::io::{AsyncRead, AsyncReadExt as _};
@@ -267,13 +267,17 @@ impl BlobUploader {
                     }));
                 }
                 return self
-                    .upload_blocks(target, reader, Some(len), &mut progress)
+                    .upload_blocks(target, Bytes::new(), reader, Some(len), &mut progress)
                     .await;
             }
         }
         // Small, or of unknown length: read up to one byte past the threshold.
         let limit = usize::try_from(threshold.saturating_add(1)).unwrap_or(usize::MAX);
-        let mut head = BytesMut::new();
+        let mut head = BytesMut::with_capacity(
+            len.and_then(|l| usize::try_from(l.saturating_add(1)).ok())
+                .unwrap_or(64 * 1024)
+                .min(limit),
+        );
         let read = read_up_to(&mut reader, &mut head, limit)
             .await
             .map_err(|source| target.error(UploadErrorKind::Read { source }))?;
@@ -296,8 +300,7 @@ impl BlobUploader {
                 read: None,
             }));
         }
-        let chained = Cursor::new(head.freeze()).chain(reader);
-        self.upload_blocks(target, chained, None, &mut progress)
+        self.upload_blocks(target, head.freeze(), reader, None, &mut progress)
             .await
     }
 
@@ -335,52 +338,55 @@ impl BlobUploader {
         })
     }
 
+    /// Uploads `head` (already read) and the rest of `reader` in blocks.
     async fn upload_blocks<R: AsyncRead + Send + Unpin>(
         &self,
         target: &Target,
+        head: Bytes,
         mut reader: R,
         len: Option<u64>,
         progress: &mut impl FnMut(Progress),
     ) -> Result<UploadSummary, UploadError> {
         let mut whole = Md5::new();
-        let block_size = self.block_size;
-        // Blocks are read one at a time, in order; `try_buffer_unordered`
-        // asks for the next only when fewer than `blocks_in_flight` are out.
-        let reading = BlockReader {
+        let mut blocks = BlockReader {
+            head,
             reader: &mut reader,
             whole: &mut whole,
             next: 0,
             offset: 0,
             len,
-            block_size,
+            block_size: self.block_size,
             done: false,
         };
         let mut stored: Vec<(u64, usize)> = Vec::new();
         let mut sent = 0u64;
         let mut retries = 0u32;
-        {
-            let blocks = futures::stream::try_unfold(reading, |mut r| async move {
-                match r.next_block().await? {
-                    Some(block) => Ok(Some((block, r))),
-                    None => Ok(None),
+        // Blocks are read one at a time, in order, and only when fewer than
+        // `blocks_in_flight` are out: that bounds the memory held.
+        let mut in_flight = FuturesUnordered::new();
+        let mut all_read = false;
+        loop {
+            while !all_read && in_flight.len() < self.blocks_in_flight {
+                match blocks.next_block().await {
+                    Ok(Some(block)) => in_flight.push(self.put_block(target, block)),
+                    Ok(None) => all_read = true,
+                    Err(kind) => return Err(target.error(kind)),
                 }
-            });
-            let uploads = blocks
-                .map_err(|kind| target.error(kind))
-                .map_ok(|block| self.put_block(target, block))
-                .try_buffer_unordered(self.blocks_in_flight);
-            let mut uploads = std::pin::pin!(uploads);
-            while let Some((index, size, block_retries)) = uploads.try_next().await? {
-                stored.push((index, size));
-                sent += size as u64;
-                retries += block_retries;
-                progress(Progress {
-                    sent,
-                    total: len,
-                    committed: false,
-                });
             }
+            let Some(done) = in_flight.next().await else {
+                break;
+            };
+            let (index, size, block_retries) = done?;
+            stored.push((index, size));
+            sent += size as u64;
+            retries += block_retries;
+            progress(Progress {
+                sent,
+                total: len,
+                committed: false,
+            });
         }
+        drop(in_flight);
         stored.sort_unstable_by_key(|&(index, _)| index);
         let whole_md5 = BASE64.encode(whole.finalize());
 
@@ -575,6 +581,8 @@ struct Block {
 
 /// Reads the source a block at a time, hashing it as a whole on the way.
 struct BlockReader<'a, R> {
+    /// Bytes read before the upload chose blocks; they come first.
+    head: Bytes,
     reader: &'a mut R,
     whole: &'a mut Md5,
     next: u64,
@@ -594,10 +602,20 @@ impl<R: AsyncRead + Unpin> BlockReader<'_, R> {
                 .map_or(self.block_size, |left| left.min(self.block_size)),
             None => self.block_size,
         };
-        let mut data = BytesMut::new();
-        let read = read_up_to(self.reader, &mut data, want)
-            .await
-            .map_err(|source| UploadErrorKind::Read { source })?;
+        let mut data = BytesMut::with_capacity(want);
+        if !self.head.is_empty() {
+            let take = want.min(self.head.len());
+            data.extend_from_slice(&self.head.split_to(take));
+            if self.head.is_empty() {
+                // Let go of the head's memory.
+                self.head = Bytes::new();
+            }
+        }
+        let from_head = data.len();
+        let read = from_head
+            + read_up_to(self.reader, &mut data, want - from_head)
+                .await
+                .map_err(|source| UploadErrorKind::Read { source })?;
         let total = self.offset + read as u64;
         if read < want || self.len == Some(total) {
             self.done = true;
@@ -650,16 +668,19 @@ async fn read_up_to<R: AsyncRead + Unpin>(
     buf: &mut BytesMut,
     limit: usize,
 ) -> std::io::Result<usize> {
-    let start = buf.len();
-    while buf.len() - start < limit {
-        let room = limit - (buf.len() - start);
-        buf.reserve(room.min(1024 * 1024));
-        let mut limited = (&mut *reader).take(room as u64);
-        if limited.read_buf(buf).await? == 0 {
+    let mut read = 0;
+    while read < limit {
+        let room = limit - read;
+        if buf.len() == buf.capacity() {
+            buf.reserve(room.min(1024 * 1024));
+        }
+        let n = (&mut *reader).take(room as u64).read_buf(buf).await?;
+        if n == 0 {
             break;
         }
+        read += n;
     }
-    Ok(buf.len() - start)
+    Ok(read)
 }
 
 /// The blob an upload goes to, and how to show it.

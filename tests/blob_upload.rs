@@ -1,0 +1,1057 @@
+//! The blob uploader (`src/blob.rs`): against wiremock for the exact
+//! requests, retries and errors, and against Azurite, Microsoft's storage
+//! emulator, for a real Blob service (ignored unless asked for: `.ci/run`
+//! installs Azurite and runs them with `-- --ignored`).
+
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use md5::{Digest as _, Md5};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use partner_center_ingestion::blob::{BlobUploader, Progress, UploadErrorKind};
+use partner_center_ingestion::retry::RetryPolicy;
+use partner_center_ingestion::SasUri;
+
+/// A signature no output may contain.
+const SIG: &str = "c2VjcmV0LXNpZ25hdHVyZS1uZXZlci1zaG93bg==";
+const BLOB_PATH: &str = "/container/uploads/logo.png";
+
+fn sas_for(server: &MockServer) -> SasUri {
+    // The signature as Storage writes it in a URL: percent-encoded.
+    let sig = SIG
+        .replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D");
+    SasUri::new(format!(
+        "{}{BLOB_PATH}?sv=2021-08-06&sr=b&sp=cw&se=2030-01-01T00%3A00%3A00Z&sig={sig}",
+        server.uri()
+    ))
+}
+
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        initial_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+        max_retry_after: Duration::from_millis(100),
+        budget: Duration::from_secs(20),
+    }
+}
+
+fn uploader() -> BlobUploader {
+    BlobUploader::new(reqwest::Client::new()).retry_policy(quick_retries())
+}
+
+/// Bytes that differ from block to block.
+fn sample(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 + i / 7) as u8).collect()
+}
+
+fn md5_b64(data: &[u8]) -> String {
+    BASE64.encode(Md5::digest(data))
+}
+
+fn temp_file(data: &[u8]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    file.write_all(data).expect("write temp file");
+    file.flush().expect("flush temp file");
+    file
+}
+
+fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn query(request: &Request, name: &str) -> Option<String> {
+    request
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn created() -> ResponseTemplate {
+    ResponseTemplate::new(201)
+        .insert_header("etag", "\"0x8DC0FFEE\"")
+        .insert_header("x-ms-request-id", "req-0001")
+}
+
+fn block_id(index: u64) -> String {
+    BASE64.encode(format!("block-{index:010}"))
+}
+
+/// The `<Latest>` ids of a block list, in order.
+fn listed_ids(xml: &str) -> Vec<String> {
+    xml.split("<Latest>")
+        .skip(1)
+        .filter_map(|part| part.split_once("</Latest>").map(|(id, _)| id.to_string()))
+        .collect()
+}
+
+/// The blob a block list makes from the Put Block requests received.
+fn assemble(requests: &[Request]) -> Vec<u8> {
+    let list = requests
+        .iter()
+        .rev()
+        .find(|r| query(r, "comp").as_deref() == Some("blocklist"))
+        .expect("a Put Block List");
+    let mut blob = Vec::new();
+    for id in listed_ids(&String::from_utf8_lossy(&list.body)) {
+        let block = requests
+            .iter()
+            .rev()
+            .find(|r| query(r, "blockid").as_deref() == Some(id.as_str()))
+            .unwrap_or_else(|| panic!("block {id} listed but never sent"));
+        blob.extend_from_slice(&block.body);
+    }
+    blob
+}
+
+#[tokio::test]
+async fn a_small_file_goes_up_in_one_put_blob() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let data = sample(100_000);
+    let file = temp_file(&data);
+    let mut reports = Vec::new();
+    let summary = uploader()
+        .upload_file(&sas_for(&server), file.path(), |p| reports.push(p))
+        .await
+        .expect("upload");
+
+    let requests = server.received_requests().await.expect("recorded");
+    assert_eq!(requests.len(), 1);
+    let put = &requests[0];
+    assert_eq!(header(put, "x-ms-blob-type"), Some("BlockBlob"));
+    assert_eq!(
+        header(put, "content-type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(header(put, "x-ms-version"), Some("2021-08-06"));
+    assert_eq!(header(put, "content-md5"), Some(md5_b64(&data).as_str()));
+    assert_eq!(header(put, "content-length"), Some("100000"));
+    assert_eq!(
+        query(put, "sig").as_deref(),
+        Some(SIG),
+        "the SAS goes intact"
+    );
+    assert_eq!(query(put, "comp"), None);
+    assert_eq!(put.body, data);
+
+    assert_eq!(summary.bytes, 100_000);
+    assert_eq!(summary.blocks, 0);
+    assert_eq!(summary.content_md5, md5_b64(&data));
+    assert_eq!(summary.etag.as_deref(), Some("\"0x8DC0FFEE\""));
+    assert_eq!(summary.request_id.as_deref(), Some("req-0001"));
+    assert_eq!(summary.retries, 0);
+    assert_eq!(
+        reports,
+        vec![Progress {
+            sent: 100_000,
+            total: Some(100_000),
+            committed: true
+        }]
+    );
+}
+
+#[tokio::test]
+async fn a_large_file_goes_up_in_blocks_listed_in_order() {
+    let server = MockServer::start().await;
+    // The first block answers last, so the blocks finish out of order.
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .and(query_param("blockid", block_id(0)))
+        .respond_with(created().set_delay(Duration::from_millis(300)))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(10_000);
+    let file = temp_file(&data);
+    let summary = uploader()
+        .block_size(1024)
+        .single_put_threshold(2048)
+        .blocks_in_flight(3)
+        .upload_file(&sas_for(&server), file.path(), |_| {})
+        .await
+        .expect("upload");
+
+    let requests = server.received_requests().await.expect("recorded");
+    let blocks: Vec<&Request> = requests
+        .iter()
+        .filter(|r| query(r, "comp").as_deref() == Some("block"))
+        .collect();
+    assert_eq!(blocks.len(), 10);
+    let mut ids = Vec::new();
+    for block in &blocks {
+        assert_eq!(
+            header(block, "content-md5"),
+            Some(md5_b64(&block.body).as_str()),
+            "each block carries its own MD5"
+        );
+        assert_eq!(header(block, "x-ms-version"), Some("2021-08-06"));
+        assert_eq!(query(block, "sig").as_deref(), Some(SIG));
+        assert!(
+            header(block, "x-ms-blob-type").is_none(),
+            "Put Block has no blob type"
+        );
+        ids.push(query(block, "blockid").expect("block id"));
+    }
+    let length = ids[0].len();
+    assert!(
+        ids.iter().all(|id| id.len() == length),
+        "block ids all of one length: {ids:?}"
+    );
+    assert_eq!(
+        blocks[0].body.len(),
+        1024,
+        "the first block sent is the first of the file"
+    );
+
+    let list = requests.last().expect("the last request");
+    assert_eq!(query(list, "comp").as_deref(), Some("blocklist"));
+    let xml = String::from_utf8_lossy(&list.body);
+    assert!(
+        xml.starts_with(r#"<?xml version="1.0" encoding="utf-8"?><BlockList><Latest>"#),
+        "{xml}"
+    );
+    assert!(xml.ends_with("</Latest></BlockList>"), "{xml}");
+    assert_eq!(
+        listed_ids(&xml),
+        (0..10).map(block_id).collect::<Vec<_>>(),
+        "the block list names every block in file order"
+    );
+    assert_eq!(
+        header(list, "content-md5"),
+        Some(md5_b64(&list.body).as_str())
+    );
+    assert_eq!(
+        header(list, "x-ms-blob-content-md5"),
+        Some(md5_b64(&data).as_str())
+    );
+    assert_eq!(
+        header(list, "x-ms-blob-content-type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(assemble(&requests), data);
+
+    assert_eq!(summary.bytes, 10_000);
+    assert_eq!(summary.blocks, 10);
+    assert_eq!(summary.content_md5, md5_b64(&data));
+}
+
+#[tokio::test]
+async fn a_block_refused_with_503_is_sent_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .and(query_param("blockid", block_id(2)))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("x-ms-error-code", "ServerBusy")
+                .insert_header("retry-after", "0"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .and(query_param("blockid", block_id(4)))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(6 * 1024 + 17);
+    let summary = uploader()
+        .block_size(1024)
+        .single_put_threshold(1024)
+        .upload_reader(
+            &sas_for(&server),
+            data.as_slice(),
+            Some(data.len() as u64),
+            |_| {},
+        )
+        .await
+        .expect("the upload succeeds after the retries");
+    assert_eq!(summary.retries, 2);
+    assert_eq!(summary.blocks, 7);
+
+    let requests = server.received_requests().await.expect("recorded");
+    let sent_block_2: Vec<&Request> = requests
+        .iter()
+        .filter(|r| query(r, "blockid").as_deref() == Some(block_id(2).as_str()))
+        .collect();
+    assert_eq!(sent_block_2.len(), 2, "block 2 sent twice");
+    assert_eq!(sent_block_2[0].body, sent_block_2[1].body);
+    assert_eq!(assemble(&requests), data);
+}
+
+#[tokio::test]
+async fn a_block_that_times_out_is_sent_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .and(query_param("blockid", block_id(1)))
+        .respond_with(created().set_delay(Duration::from_secs(5)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(3000);
+    let summary = uploader()
+        .block_size(1000)
+        .single_put_threshold(1000)
+        .timeout(Duration::from_millis(500))
+        .upload_reader(&sas_for(&server), data.as_slice(), None, |_| {})
+        .await
+        .expect("the upload succeeds after the retry");
+    assert_eq!(summary.retries, 1);
+    assert_eq!(
+        assemble(&server.received_requests().await.expect("recorded")),
+        data
+    );
+}
+
+/// Captures what `tracing` writes during a test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_shows_storage_code_but_never_the_signature() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    // Storage's own words, with the signature echoed back for good measure.
+    let body = format!(
+        "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthenticationFailed</Code>\
+         <Message>Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.\n\
+         RequestId:5c4f3e1a-401e-0001-2f0a-000000000000\nTime:2026-11-26T06:30:00.0000000Z</Message>\
+         <AuthenticationErrorDetail>Signature did not match. Signature sent: {SIG}</AuthenticationErrorDetail></Error>"
+    );
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ms-request-id", "5c4f3e1a-401e-0001-2f0a-000000000000")
+                .insert_header("x-ms-error-code", "AuthenticationFailed")
+                .insert_header("content-type", "application/xml")
+                .set_body_string(body),
+        )
+        .mount(&server)
+        .await;
+    let file = temp_file(b"a logo");
+    let error = uploader()
+        .upload_file(&sas_for(&server), file.path(), |_| {})
+        .await
+        .expect_err("403 is an error");
+
+    let shown = error.to_string();
+    let debug = format!("{error:?}");
+    let crate_error = partner_center_ingestion::Error::from(error);
+    let all = format!(
+        "{shown}\n{debug}\n{crate_error}\n{crate_error:?}\n{}",
+        logs.text()
+    );
+    assert!(!all.contains(SIG), "signature leaked: {all}");
+    assert!(
+        !all.contains("c2VjcmV0"),
+        "part of the signature leaked: {all}"
+    );
+    assert!(
+        !all.contains("%2F") && !all.contains("se=2030"),
+        "query leaked: {all}"
+    );
+    let file_name = file.path().display().to_string();
+    assert!(shown.contains(&file_name), "{shown}");
+    assert!(shown.contains("Put Blob"), "{shown}");
+    assert!(shown.contains("403"), "{shown}");
+    assert!(shown.contains("AuthenticationFailed"), "{shown}");
+    assert!(
+        shown.contains("Server failed to authenticate the request"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("5c4f3e1a-401e-0001-2f0a-000000000000"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("{}?[SAS redacted]", BLOB_PATH)),
+        "{shown}"
+    );
+    assert!(
+        logs.text().contains(BLOB_PATH),
+        "the blob is logged: {}",
+        logs.text()
+    );
+
+    let partner_center_ingestion::Error::Upload(error) = crate_error else {
+        panic!("not an upload error: {crate_error:?}");
+    };
+    let storage = error.storage().expect("Storage's answer");
+    assert_eq!(storage.status.as_u16(), 403);
+    assert_eq!(storage.code.as_deref(), Some("AuthenticationFailed"));
+    assert_eq!(
+        storage.request_id.as_deref(),
+        Some("5c4f3e1a-401e-0001-2f0a-000000000000")
+    );
+    assert!(storage
+        .authentication_detail
+        .as_deref()
+        .is_some_and(|d| d.contains("Signature did not match") && d.contains("REDACTED")));
+    assert_eq!(
+        server.received_requests().await.expect("recorded").len(),
+        1,
+        "403 is not retried"
+    );
+}
+
+#[tokio::test]
+async fn a_block_failing_every_time_names_the_block_and_the_attempts() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .and(query_param("blockid", block_id(1)))
+        .respond_with(ResponseTemplate::new(500).set_body_string(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>InternalError</Code><Message>The server encountered an internal error.</Message></Error>",
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(4000);
+    let file = temp_file(&data);
+    let error = uploader()
+        .block_size(1000)
+        .single_put_threshold(1000)
+        .upload_file(&sas_for(&server), file.path(), |_| {})
+        .await
+        .expect_err("block 1 never goes up");
+    let shown = error.to_string();
+    assert!(
+        shown.contains("Put Block 1 (bytes 1000..2000) was refused after 4 attempts"),
+        "{shown}"
+    );
+    assert!(shown.contains("InternalError"), "{shown}");
+    assert!(error.file().is_some());
+    let requests = server.received_requests().await.expect("recorded");
+    assert!(
+        requests
+            .iter()
+            .all(|r| query(r, "comp").as_deref() != Some("blocklist")),
+        "nothing committed"
+    );
+}
+
+#[tokio::test]
+async fn progress_reaches_the_total() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(50_000);
+    let file = temp_file(&data);
+    let (sender, mut receiver) = tokio::sync::watch::channel(Progress::default());
+    let mut reports = Vec::new();
+    uploader()
+        .block_size(4096)
+        .single_put_threshold(8192)
+        .upload_file(&sas_for(&server), file.path(), |p| {
+            reports.push(p);
+            let _ = sender.send(p);
+        })
+        .await
+        .expect("upload");
+    assert_eq!(reports.len(), 13 + 1, "one per block and one at the end");
+    assert!(reports.windows(2).all(|w| w[0].sent <= w[1].sent));
+    assert!(reports.iter().all(|p| p.total == Some(50_000)));
+    assert!(reports[..13].iter().all(|p| !p.committed));
+    let last = *receiver.borrow_and_update();
+    assert_eq!(
+        last,
+        Progress {
+            sent: 50_000,
+            total: Some(50_000),
+            committed: true
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_reader_of_unknown_length_picks_put_blob_or_blocks() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let small = sample(900);
+    let summary = uploader()
+        .block_size(500)
+        .single_put_threshold(1000)
+        .upload_reader(&sas_for(&server), small.as_slice(), None, |_| {})
+        .await
+        .expect("small upload");
+    assert_eq!((summary.bytes, summary.blocks), (900, 0));
+
+    server.reset().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let large = sample(2600);
+    let mut last = Progress::default();
+    let summary = uploader()
+        .block_size(500)
+        .single_put_threshold(1000)
+        .upload_reader(&sas_for(&server), large.as_slice(), None, |p| last = p)
+        .await
+        .expect("large upload");
+    assert_eq!((summary.bytes, summary.blocks), (2600, 6));
+    assert_eq!(last.total, Some(2600));
+    assert_eq!(
+        assemble(&server.received_requests().await.expect("recorded")),
+        large
+    );
+}
+
+#[tokio::test]
+async fn a_source_shorter_or_longer_than_announced_is_not_committed() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(3000);
+    let up = uploader().block_size(1000).single_put_threshold(1000);
+    for (announced, small) in [(3500u64, false), (2500, false), (800, true), (5000, false)] {
+        let error = up
+            .upload_reader(&sas_for(&server), data.as_slice(), Some(announced), |_| {})
+            .await
+            .expect_err("length mismatch");
+        assert!(
+            matches!(error.kind(), UploadErrorKind::LengthMismatch { expected, .. } if *expected == announced),
+            "{announced} (small {small}): {error}"
+        );
+    }
+    let requests = server.received_requests().await.expect("recorded");
+    assert!(
+        requests
+            .iter()
+            .all(|r| query(r, "comp").as_deref() == Some("block")),
+        "no Put Blob or Put Block List"
+    );
+}
+
+#[tokio::test]
+async fn uploads_can_be_spawned() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created())
+        .mount(&server)
+        .await;
+    let data = sample(5000);
+    let file = temp_file(&data);
+    let sas = sas_for(&server);
+    let up = uploader().block_size(1000).single_put_threshold(1000);
+    let path = file.path().to_path_buf();
+    let task =
+        tokio::spawn(async move { up.upload_file(&sas, &path, |_| {}).await.map(|s| s.bytes) });
+    assert_eq!(task.await.expect("joined").expect("upload"), 5000);
+}
+
+/// Counts the bytes read from the inner reader.
+struct Counting<R> {
+    inner: R,
+    read: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Counting<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        let read = (buf.filled().len() - before) as u64;
+        self.read
+            .fetch_add(read, std::sync::atomic::Ordering::SeqCst);
+        poll
+    }
+}
+
+#[tokio::test]
+async fn reading_stays_within_the_blocks_in_flight() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(created().set_delay(Duration::from_millis(5)))
+        .mount(&server)
+        .await;
+    let data = sample(200 * 1024);
+    let read = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let reader = Counting {
+        inner: data.as_slice(),
+        read: read.clone(),
+    };
+    let (block, in_flight) = (4096u64, 3u64);
+    let mut most_ahead = 0;
+    uploader()
+        .block_size(block as usize)
+        .blocks_in_flight(in_flight as usize)
+        .single_put_threshold(block)
+        .upload_reader(&sas_for(&server), reader, Some(data.len() as u64), |p| {
+            let ahead = read.load(std::sync::atomic::Ordering::SeqCst) - p.sent;
+            most_ahead = most_ahead.max(ahead);
+        })
+        .await
+        .expect("upload");
+    assert!(
+        most_ahead <= in_flight * block,
+        "read {most_ahead} bytes ahead of what Storage confirmed"
+    );
+    assert!(most_ahead > 0);
+}
+
+// ---------------------------------------------------------------------------
+// Against Azurite, Microsoft's storage emulator.
+//
+// Each test starts its own `azurite-blob` on 127.0.0.1, on a free port, with
+// a temporary workspace. The binary comes from `AZURITE_BLOB` (what
+// `bash .ci/azurite` prints), else `.ci/node/node_modules/.bin/azurite-blob`
+// or `node_modules/.bin/azurite-blob` in the checkout. A missing binary fails
+// the test.
+
+mod azurite {
+    use std::net::{Ipv4Addr, TcpListener, TcpStream};
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant, SystemTime};
+
+    use base64::engine::general_purpose::STANDARD as BASE64;
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    /// Azurite's well-known development account (public, documented by
+    /// Microsoft; it only opens the emulator).
+    pub const ACCOUNT: &str = "devstoreaccount1";
+    pub const KEY: &str =
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    /// The version the test's own requests and SAS use.
+    const VERSION: &str = "2021-08-06";
+
+    pub struct Azurite {
+        child: Child,
+        pub port: u16,
+        _workspace: tempfile::TempDir,
+    }
+
+    impl Drop for Azurite {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn binary() -> PathBuf {
+        if let Some(path) = std::env::var_os("AZURITE_BLOB").filter(|p| !p.is_empty()) {
+            let path = PathBuf::from(path);
+            assert!(
+                path.exists(),
+                "AZURITE_BLOB is {} but there is no such file; run `bash .ci/azurite` to install Azurite",
+                path.display()
+            );
+            return path;
+        }
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        for candidate in [
+            ".ci/node/node_modules/.bin/azurite-blob",
+            "node_modules/.bin/azurite-blob",
+        ] {
+            let path = root.join(candidate);
+            if path.exists() {
+                return path;
+            }
+        }
+        panic!(
+            "Azurite is not installed: these tests need `azurite-blob` (npm package azurite). \
+             Run `bash .ci/azurite` (it installs it into .ci/node and prints the path) and set \
+             AZURITE_BLOB to that path"
+        );
+    }
+
+    fn free_port() -> u16 {
+        TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port on 127.0.0.1")
+    }
+
+    impl Azurite {
+        pub fn start() -> Azurite {
+            let binary = binary();
+            let workspace = tempfile::tempdir().expect("a workspace for Azurite");
+            let port = free_port();
+            let log = |name: &str| {
+                std::fs::File::create(workspace.path().join(name)).expect("Azurite's log file")
+            };
+            let mut child = Command::new(&binary)
+                .arg("--blobHost")
+                .arg("127.0.0.1")
+                .arg("--blobPort")
+                .arg(port.to_string())
+                .arg("--location")
+                .arg(workspace.path())
+                .arg("--disableTelemetry")
+                .stdin(Stdio::null())
+                .stdout(log("stdout.log"))
+                .stderr(log("stderr.log"))
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+                    break;
+                }
+                if let Ok(Some(status)) = child.try_wait() {
+                    let out = std::fs::read_to_string(workspace.path().join("stdout.log"))
+                        .unwrap_or_default();
+                    let err = std::fs::read_to_string(workspace.path().join("stderr.log"))
+                        .unwrap_or_default();
+                    panic!("Azurite exited ({status}) before listening:\n{out}\n{err}");
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    panic!("Azurite did not listen on 127.0.0.1:{port} within 60 s");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Azurite {
+                child,
+                port,
+                _workspace: workspace,
+            }
+        }
+
+        /// The account's base URL, path style: `http://127.0.0.1:port/devstoreaccount1`.
+        pub fn account_url(&self) -> String {
+            format!("http://127.0.0.1:{}/{ACCOUNT}", self.port)
+        }
+
+        /// Creates a container, signing the request with the account key
+        /// (Shared Key authorization).
+        pub async fn create_container(&self, http: &reqwest::Client, container: &str) {
+            let date = httpdate::fmt_http_date(SystemTime::now());
+            // VERB, then 11 standard headers (all empty here; Content-Length
+            // is empty when 0), then x-ms-* headers and the resource.
+            let string_to_sign = format!(
+                "PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{VERSION}\n/{ACCOUNT}/{ACCOUNT}/{container}\nrestype:container"
+            );
+            let response = http
+                .put(format!(
+                    "{}/{container}?restype=container",
+                    self.account_url()
+                ))
+                .header("x-ms-date", &date)
+                .header("x-ms-version", VERSION)
+                .header(
+                    "authorization",
+                    format!("SharedKey {ACCOUNT}:{}", sign(&string_to_sign)),
+                )
+                .send()
+                .await
+                .expect("Azurite answers");
+            let status = response.status();
+            let body = response.text().await.unwrap_or_default();
+            assert_eq!(status.as_u16(), 201, "create container: {body}");
+        }
+
+        /// A service SAS URL for one blob with the given permissions
+        /// (`sr=b`, version 2021-08-06, valid until 2099).
+        pub fn blob_sas(&self, container: &str, blob: &str, permissions: &str) -> String {
+            let expiry = "2099-01-01T00:00:00Z";
+            // The string-to-sign of a service SAS, version 2020-12-06 and
+            // later: sp, st, se, canonicalized resource, si, sip, spr, sv,
+            // sr, snapshot time, ses, rscc, rscd, rsce, rscl, rsct.
+            let string_to_sign = [
+                permissions,
+                "",
+                expiry,
+                &format!("/blob/{ACCOUNT}/{container}/{blob}"),
+                "",
+                "",
+                "",
+                VERSION,
+                "b",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]
+            .join("\n");
+            let mut url = url::Url::parse(&format!("{}/{container}/{blob}", self.account_url()))
+                .expect("a blob URL");
+            url.query_pairs_mut()
+                .append_pair("sv", VERSION)
+                .append_pair("sr", "b")
+                .append_pair("sp", permissions)
+                .append_pair("se", expiry)
+                .append_pair("sig", &sign(&string_to_sign));
+            url.to_string()
+        }
+    }
+
+    /// Base64 HMAC-SHA256 of `text` with the account key.
+    pub fn sign(text: &str) -> String {
+        let key = BASE64.decode(KEY).expect("the dev key is base64");
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key");
+        mac.update(text.as_bytes());
+        BASE64.encode(mac.finalize().into_bytes())
+    }
+
+    /// The `sig` value of a SAS URL, decoded.
+    pub fn signature_of(sas: &str) -> String {
+        url::Url::parse(sas)
+            .expect("a URL")
+            .query_pairs()
+            .find(|(k, _)| k == "sig")
+            .map(|(_, v)| v.into_owned())
+            .expect("a sig")
+    }
+}
+
+async fn download(http: &reqwest::Client, sas: &str) -> (Vec<u8>, Option<String>) {
+    let response = http
+        .get(sas)
+        .header("x-ms-version", "2021-08-06")
+        .send()
+        .await
+        .expect("Azurite answers");
+    assert_eq!(response.status().as_u16(), 200, "download");
+    let md5 = response
+        .headers()
+        .get("content-md5")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (
+        response.bytes().await.expect("the blob's bytes").to_vec(),
+        md5,
+    )
+}
+
+#[tokio::test]
+#[ignore = "needs Azurite (npm package azurite); .ci/run installs it and runs ignored tests"]
+async fn azurite_stores_a_small_file_and_a_file_in_blocks() {
+    let azurite = azurite::Azurite::start();
+    let http = reqwest::Client::new();
+    azurite.create_container(&http, "uploads").await;
+
+    // Small: one Put Blob.
+    let small = sample(300_000);
+    let file = temp_file(&small);
+    let sas = azurite.blob_sas("uploads", "logo.png", "rcw");
+    let summary = BlobUploader::new(http.clone())
+        .upload_file(&SasUri::new(sas.clone()), file.path(), |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("small upload: {e}"));
+    assert_eq!(summary.blocks, 0);
+    assert!(summary.etag.is_some(), "Azurite answers an ETag");
+    let (bytes, md5) = download(&http, &sas).await;
+    assert!(bytes == small, "the small blob reads back as uploaded");
+    assert_eq!(md5.as_deref(), Some(md5_b64(&small).as_str()));
+
+    // Large: 10 MiB in 1 MiB blocks, 4 in flight.
+    let large = sample(10 * 1024 * 1024 + 12_345);
+    let file = temp_file(&large);
+    let sas = azurite.blob_sas("uploads", "package.zip", "rcw");
+    let mut last = Progress::default();
+    let summary = BlobUploader::new(http.clone())
+        .block_size(1024 * 1024)
+        .single_put_threshold(2 * 1024 * 1024)
+        .upload_file(&SasUri::new(sas.clone()), file.path(), |p| last = p)
+        .await
+        .unwrap_or_else(|e| panic!("block upload: {e}"));
+    assert_eq!(summary.blocks, 11);
+    assert_eq!(summary.bytes, large.len() as u64);
+    assert!(last.committed && last.sent == large.len() as u64);
+    let (bytes, md5) = download(&http, &sas).await;
+    assert_eq!(bytes.len(), large.len());
+    assert!(bytes == large, "the block blob reads back as uploaded");
+    assert_eq!(
+        md5.as_deref(),
+        Some(md5_b64(&large).as_str()),
+        "x-ms-blob-content-md5 recorded"
+    );
+
+    // Storage lists the committed blocks in order.
+    let list = http
+        .get(format!("{sas}&comp=blocklist&blocklisttype=committed"))
+        .header("x-ms-version", "2021-08-06")
+        .send()
+        .await
+        .expect("Azurite answers")
+        .text()
+        .await
+        .expect("a block list");
+    let names: Vec<String> = list
+        .split("<Name>")
+        .skip(1)
+        .filter_map(|p| p.split_once("</Name>").map(|(n, _)| n.to_string()))
+        .collect();
+    assert_eq!(names, (0..11).map(block_id).collect::<Vec<_>>(), "{list}");
+
+    // Uploading again replaces the blob.
+    let again = sample(5000);
+    let summary = BlobUploader::new(http.clone())
+        .upload_reader(&SasUri::new(sas.clone()), again.as_slice(), None, |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("second upload: {e}"));
+    assert_eq!(summary.bytes, 5000);
+    assert!(download(&http, &sas).await.0 == again);
+}
+
+#[tokio::test]
+#[ignore = "needs Azurite (npm package azurite); .ci/run installs it and runs ignored tests"]
+async fn azurite_refuses_a_tampered_signature_without_showing_it() {
+    let azurite = azurite::Azurite::start();
+    let http = reqwest::Client::new();
+    azurite.create_container(&http, "uploads").await;
+    let sas = azurite.blob_sas("uploads", "logo.png", "rcw");
+    let signature = azurite::signature_of(&sas);
+    // Another valid signature: of a different string, so still base64.
+    let forged = azurite::sign("not the string Storage computes");
+    let tampered = {
+        let mut url = url::Url::parse(&sas).expect("a URL");
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "sig" {
+                    forged.clone()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        url.to_string()
+    };
+    let file = temp_file(&sample(1000));
+    let error = uploader()
+        .upload_file(&SasUri::new(tampered), file.path(), |_| {})
+        .await
+        .expect_err("Azurite refuses the forged signature");
+    let all = format!("{error}\n{error:?}");
+    assert!(!all.contains(&forged), "signature leaked: {all}");
+    assert!(!all.contains(&signature), "signature leaked: {all}");
+    let url_encoded: String = url::form_urlencoded::byte_serialize(forged.as_bytes()).collect();
+    assert!(!all.contains(&url_encoded), "signature leaked: {all}");
+    let storage = error.storage().expect("Storage's answer");
+    assert_eq!(storage.status.as_u16(), 403, "{error}");
+    assert_eq!(
+        storage.code.as_deref(),
+        Some("AuthorizationFailure"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("403"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains(&file.path().display().to_string()),
+        "{error}"
+    );
+
+    // A block upload with it fails on the first block, not at the end.
+    let large = sample(3 * 1024 * 1024);
+    let file = temp_file(&large);
+    let mut tampered_again = url::Url::parse(&sas).expect("a URL");
+    let pairs: Vec<(String, String)> = tampered_again
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "sig" {
+                forged.clone()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    tampered_again.query_pairs_mut().clear().extend_pairs(pairs);
+    let error = uploader()
+        .block_size(1024 * 1024)
+        .single_put_threshold(1024 * 1024)
+        .upload_file(
+            &SasUri::new(tampered_again.to_string()),
+            file.path(),
+            |_| {},
+        )
+        .await
+        .expect_err("refused");
+    assert!(error.to_string().contains("Put Block"), "{error}");
+    assert!(!format!("{error}\n{error:?}").contains(&forged));
+}
