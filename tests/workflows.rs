@@ -421,3 +421,78 @@ async fn invalid_ids_are_refused_before_any_request() {
     assert!(matches!(err, WorkflowError::Invalid(_)), "{err:?}");
     assert_eq!(emulator.stats().total, 0);
 }
+
+/// A zip's magic, then filler: enough for the emulator to accept it.
+fn large_zip(len: usize) -> Vec<u8> {
+    let mut bytes = b"PK\x03\x04".to_vec();
+    bytes.extend((0..len - 4).map(|i| (i * 31 % 251) as u8));
+    bytes
+}
+
+#[tokio::test]
+async fn a_large_package_from_a_reader_goes_up_in_blocks_and_is_processed() {
+    let (emulator, publisher) = start(Emulator::builder()).await;
+    let http = reqwest::Client::new();
+    let publisher = publisher.uploader(
+        partner_center_ingestion::blob::BlobUploader::new(http.clone())
+            .block_size(256 * 1024)
+            .single_put_threshold(256 * 1024)
+            .blocks_in_flight(3),
+    );
+    let offer = publisher
+        .create_offer(&NewOffer::azure_application("blocks", "Blocks").unwrap())
+        .await
+        .unwrap();
+    let bytes = large_zip(3 * 1024 * 1024 + 123);
+    let source = partner_center_ingestion::workflows::UploadSource::reader(
+        "big.zip",
+        std::io::Cursor::new(bytes.clone()),
+        Some(bytes.len() as u64),
+    );
+    let blob_requests = emulator.stats().blob_requests;
+    let package = publisher
+        .upload_package(&offer, source, DEADLINE)
+        .await
+        .expect("processed");
+    assert_eq!(package.file_name(), "big.zip");
+    // 13 blocks and a block list.
+    assert_eq!(emulator.stats().blob_requests - blob_requests, 14);
+}
+
+#[tokio::test]
+async fn block_uploads_to_the_emulator_store_the_exact_bytes() {
+    let (_emulator, publisher) = start(Emulator::builder()).await;
+    let offer = publisher
+        .create_offer(&NewOffer::azure_application("exact", "Exact").unwrap())
+        .await
+        .unwrap();
+    let package = publisher
+        .client()
+        .create_package()
+        .product_id(offer.product_id())
+        .body(partner_center_ingestion::types::AzurePackage {
+            file_name: Some("exact.zip".into()),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let sas = package.file_sas_uri.expect("a SAS URL");
+    let http = reqwest::Client::new();
+    let uploader = partner_center_ingestion::blob::BlobUploader::new(http.clone())
+        .block_size(100_000)
+        .single_put_threshold(100_000);
+    let bytes = large_zip(1_000_003);
+    let summary = uploader
+        .upload_reader(&sas, std::io::Cursor::new(bytes.clone()), None, |_| {})
+        .await
+        .expect("uploaded");
+    assert_eq!(summary.blocks, 11);
+    let stored = http.get(sas.expose()).send().await.unwrap();
+    assert_eq!(stored.status(), 200, "Get Blob with the same SAS");
+    assert!(
+        stored.bytes().await.unwrap() == bytes,
+        "the blob is the bytes sent, in order"
+    );
+}

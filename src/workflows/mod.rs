@@ -79,7 +79,7 @@ pub use offers::{NewOffer, Offer};
 pub use plans::{NewPlan, Plan, PlanKind};
 pub use poll::PollPolicy;
 pub use submissions::{Live, Preview, Published, Submission, Target};
-pub use uploads::{ImageKind, ProcessedFile, ProcessedPackage};
+pub use uploads::{ImageKind, IntoUploadSource, ProcessedFile, ProcessedPackage, UploadSource};
 
 use crate::blob::BlobUploader;
 use crate::Client;

@@ -1,8 +1,12 @@
 //! Files: listing images, videos and packages, from creating their resource
 //! to the service having processed the uploaded bytes.
 
-use std::path::Path;
+use std::fmt;
+use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use tokio::io::AsyncRead;
 
 use super::drafts::{Draft, Edit, Listing, TechnicalConfiguration};
 use super::{Event, Offer, Plan, Publisher, Result, WorkflowError};
@@ -12,7 +16,7 @@ use crate::types::{
     ListingImageResourceType, ListingImageState, ListingVideo, ListingVideoResourceType,
     ListingVideoState, PackageConfiguration, TypeValuePair,
 };
-use crate::SasUri;
+use crate::{Client, SasUri};
 
 /// Which image of a listing a file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -81,6 +85,120 @@ impl ProcessedPackage {
     }
 }
 
+/// What to upload: a file on disk, or bytes from any async reader. Either
+/// way the bytes are streamed, never held whole in memory.
+pub struct UploadSource {
+    file_name: String,
+    kind: SourceKind,
+}
+
+enum SourceKind {
+    Path(PathBuf),
+    Reader {
+        reader: Box<dyn AsyncRead + Send + Unpin>,
+        len: Option<u64>,
+    },
+}
+
+impl fmt::Debug for UploadSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            SourceKind::Path(path) => f.debug_tuple("UploadSource::Path").field(path).finish(),
+            SourceKind::Reader { len, .. } => f
+                .debug_struct("UploadSource::Reader")
+                .field("file_name", &self.file_name)
+                .field("len", len)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+impl UploadSource {
+    /// The file at `path`; the service stores it under the path's file name.
+    pub fn path(path: impl Into<PathBuf>) -> Result<UploadSource> {
+        let path = path.into();
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| {
+                WorkflowError::Invalid(format!(
+                    "`{}` does not end in a file name the service can store",
+                    path.display()
+                ))
+            })?;
+        Ok(UploadSource {
+            file_name,
+            kind: SourceKind::Path(path),
+        })
+    }
+
+    /// What `reader` yields, stored as `file_name`. `len`, when known, is
+    /// checked against what the reader yields.
+    pub fn reader(
+        file_name: impl Into<String>,
+        reader: impl AsyncRead + Send + Unpin + 'static,
+        len: Option<u64>,
+    ) -> UploadSource {
+        UploadSource {
+            file_name: file_name.into(),
+            kind: SourceKind::Reader {
+                reader: Box::new(reader),
+                len,
+            },
+        }
+    }
+
+    /// The name the service stores the file under.
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+
+    /// Fails early, before any resource is created, when the file is not
+    /// there.
+    fn check(&self) -> Result<()> {
+        let SourceKind::Path(path) = &self.kind else {
+            return Ok(());
+        };
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => Ok(()),
+            Ok(_) => Err(WorkflowError::Invalid(format!(
+                "`{}` is not a file",
+                path.display()
+            ))),
+            Err(source) => Err(WorkflowError::File {
+                path: path.clone(),
+                source,
+            }),
+        }
+    }
+}
+
+/// What the upload calls take: an [`UploadSource`], or a path (`&str`,
+/// `String`, `&Path`, `PathBuf`).
+pub trait IntoUploadSource {
+    /// The source, or why it cannot be one.
+    fn into_upload_source(self) -> Result<UploadSource>;
+}
+
+impl IntoUploadSource for UploadSource {
+    fn into_upload_source(self) -> Result<UploadSource> {
+        Ok(self)
+    }
+}
+
+macro_rules! path_sources {
+    ($($t:ty),*) => {$(
+        impl IntoUploadSource for $t {
+            fn into_upload_source(self) -> Result<UploadSource> {
+                UploadSource::path(PathBuf::from(self))
+            }
+        }
+    )*};
+}
+path_sources!(&str, String, &Path, PathBuf, &PathBuf, &String);
+
 /// Where an uploaded resource is in the service's processing.
 enum Stage {
     Waiting,
@@ -96,324 +214,332 @@ fn stage(state: Option<String>) -> Stage {
     }
 }
 
-fn file_name_of(path: &Path) -> Result<String> {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .filter(|n| !n.is_empty())
-        .map(str::to_string)
-        .ok_or_else(|| {
-            WorkflowError::Invalid(format!(
-                "`{}` does not end in a file name the service can store",
-                path.display()
-            ))
-        })
+/// Where a file resource lives: under the product (packages) or under one
+/// of its listings (images, videos).
+struct Place<'a> {
+    product_id: &'a str,
+    listing_id: &'a str,
 }
 
-fn missing(what: &str, field: &str, file: &str) -> WorkflowError {
-    WorkflowError::Unexpected(format!("the {what} created for `{file}` has no {field}"))
+/// A resource that carries an uploaded file: created with a file name, it
+/// answers with a SAS URL, is marked uploaded, then processed by the
+/// service.
+trait FileResource: Sized + Send + 'static {
+    /// What it is, for messages.
+    const WHAT: &'static str;
+    fn id(&self) -> Option<String>;
+    fn take_sas(&mut self) -> Option<SasUri>;
+    fn mark_uploaded(&mut self);
+    fn state(&self) -> Option<String>;
+    /// What the service said about a failure, if anything.
+    fn detail(&self) -> Option<String> {
+        None
+    }
+    fn create(
+        client: &Client,
+        at: &Place<'_>,
+        body: Self,
+    ) -> impl Future<Output = Result<Self>> + Send;
+    fn update(
+        client: &Client,
+        at: &Place<'_>,
+        id: &str,
+        body: Self,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn get(client: &Client, at: &Place<'_>, id: &str) -> impl Future<Output = Result<Self>> + Send;
 }
 
-impl Publisher {
-    /// Uploads `path` to `sas`, reporting progress as events.
-    async fn put_file(&self, sas: &SasUri, path: &Path, file: &str) -> Result<()> {
-        let events = self.events.clone();
-        let label = file.to_string();
-        self.uploader
-            .upload_file(sas, path, move |p: Progress| {
-                if let Some(sink) = &events {
-                    sink(&Event::UploadProgress {
-                        file: label.clone(),
-                        sent: p.sent,
-                        total: p.total.unwrap_or(p.sent),
-                    });
-                }
-            })
+impl FileResource for ListingImage {
+    const WHAT: &'static str = "listing image";
+    fn id(&self) -> Option<String> {
+        self.id.clone()
+    }
+    fn take_sas(&mut self) -> Option<SasUri> {
+        self.file_sas_uri.take()
+    }
+    fn mark_uploaded(&mut self) {
+        self.state = Some(ListingImageState::Uploaded);
+    }
+    fn state(&self) -> Option<String> {
+        self.state.as_ref().map(|s| s.to_string())
+    }
+    async fn create(client: &Client, at: &Place<'_>, body: Self) -> Result<Self> {
+        let request = client.create_listing_image().product_id(at.product_id);
+        Ok(request
+            .listing_id(at.listing_id)
+            .body(body)
+            .send()
+            .await?
+            .into_inner())
+    }
+    async fn update(client: &Client, at: &Place<'_>, id: &str, body: Self) -> Result<()> {
+        let request = client.update_listing_image().product_id(at.product_id);
+        request
+            .listing_id(at.listing_id)
+            .image_id(id)
+            .body(body)
+            .send()
             .await?;
         Ok(())
     }
+    async fn get(client: &Client, at: &Place<'_>, id: &str) -> Result<Self> {
+        let request = client.get_listing_image().product_id(at.product_id);
+        Ok(request
+            .listing_id(at.listing_id)
+            .image_id(id)
+            .send()
+            .await?
+            .into_inner())
+    }
+}
 
-    fn check_file(path: &Path) -> Result<()> {
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => Ok(()),
-            Ok(_) => Err(WorkflowError::Invalid(format!(
-                "`{}` is not a file",
-                path.display()
-            ))),
-            Err(source) => Err(WorkflowError::File {
-                path: path.to_path_buf(),
-                source,
-            }),
+impl FileResource for ListingVideo {
+    const WHAT: &'static str = "listing video";
+    fn id(&self) -> Option<String> {
+        self.id.clone()
+    }
+    fn take_sas(&mut self) -> Option<SasUri> {
+        self.file_sas_uri.take()
+    }
+    fn mark_uploaded(&mut self) {
+        self.state = Some(ListingVideoState::Uploaded);
+    }
+    fn state(&self) -> Option<String> {
+        self.state.as_ref().map(|s| s.to_string())
+    }
+    async fn create(client: &Client, at: &Place<'_>, body: Self) -> Result<Self> {
+        let request = client.create_listing_video().product_id(at.product_id);
+        Ok(request
+            .listing_id(at.listing_id)
+            .body(body)
+            .send()
+            .await?
+            .into_inner())
+    }
+    async fn update(client: &Client, at: &Place<'_>, id: &str, body: Self) -> Result<()> {
+        let request = client.update_listing_video().product_id(at.product_id);
+        request
+            .listing_id(at.listing_id)
+            .video_id(id)
+            .body(body)
+            .send()
+            .await?;
+        Ok(())
+    }
+    async fn get(client: &Client, at: &Place<'_>, id: &str) -> Result<Self> {
+        let request = client.get_listing_video().product_id(at.product_id);
+        Ok(request
+            .listing_id(at.listing_id)
+            .video_id(id)
+            .send()
+            .await?
+            .into_inner())
+    }
+}
+
+impl FileResource for AzurePackage {
+    const WHAT: &'static str = "package";
+    fn id(&self) -> Option<String> {
+        self.id.clone()
+    }
+    fn take_sas(&mut self) -> Option<SasUri> {
+        self.file_sas_uri.take()
+    }
+    fn mark_uploaded(&mut self) {
+        self.state = Some(AzurePackageState::Uploaded);
+    }
+    fn state(&self) -> Option<String> {
+        self.state.as_ref().map(|s| s.to_string())
+    }
+    fn detail(&self) -> Option<String> {
+        let messages: Vec<&str> = self
+            .validation_items
+            .iter()
+            .filter_map(|v| v.message.as_deref())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join("; "))
+    }
+    async fn create(client: &Client, at: &Place<'_>, body: Self) -> Result<Self> {
+        let request = client.create_package().product_id(at.product_id);
+        Ok(request.body(body).send().await?.into_inner())
+    }
+    async fn update(client: &Client, at: &Place<'_>, id: &str, body: Self) -> Result<()> {
+        let request = client.update_package().product_id(at.product_id);
+        request.package_id(id).body(body).send().await?;
+        Ok(())
+    }
+    async fn get(client: &Client, at: &Place<'_>, id: &str) -> Result<Self> {
+        let request = client.get_package().product_id(at.product_id);
+        Ok(request.package_id(id).send().await?.into_inner())
+    }
+}
+
+fn listing_id(listing: &Draft<Listing>) -> Result<&str> {
+    listing
+        .resource()
+        .id
+        .as_deref()
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| WorkflowError::Invalid("the listing draft has no id".into()))
+}
+
+impl Publisher {
+    /// Streams `source` to `sas`, reporting progress as events.
+    async fn put_bytes(&self, sas: &SasUri, source: UploadSource) -> Result<()> {
+        let events = self.events.clone();
+        let label = source.file_name.clone();
+        let progress = move |p: Progress| {
+            if let Some(sink) = &events {
+                sink(&Event::UploadProgress {
+                    file: label.clone(),
+                    sent: p.sent,
+                    total: p.total.unwrap_or(p.sent),
+                });
+            }
+        };
+        match source.kind {
+            SourceKind::Path(path) => self.uploader.upload_file(sas, &path, progress).await?,
+            SourceKind::Reader { reader, len } => {
+                self.uploader
+                    .upload_reader(sas, reader, len, progress)
+                    .await?
+            }
+        };
+        Ok(())
+    }
+
+    /// Creates the resource `body`, uploads `source` to its SAS URL, marks
+    /// it uploaded and waits up to `deadline` until the service processed it.
+    async fn upload<R: FileResource>(
+        &self,
+        at: Place<'_>,
+        body: R,
+        source: UploadSource,
+        deadline: Duration,
+    ) -> Result<ProcessedFile> {
+        source.check()?;
+        let file = source.file_name.clone();
+        let missing = |field: &str| {
+            WorkflowError::Unexpected(format!(
+                "the {} created for `{file}` has no {field}",
+                R::WHAT
+            ))
+        };
+        let mut resource = R::create(&self.client, &at, body).await?;
+        let id = resource.id().ok_or_else(|| missing("id"))?;
+        let sas = resource.take_sas().ok_or_else(|| missing("fileSasUri"))?;
+        self.put_bytes(&sas, source).await?;
+        resource.mark_uploaded();
+        R::update(&self.client, &at, &id, resource).await?;
+        let mut wait = self.waiter(
+            deadline,
+            format!("the {} `{file}` to be processed", R::WHAT),
+            "processing takes seconds for an image and can take many minutes for a package or video; wait longer",
+        );
+        loop {
+            let current = R::get(&self.client, &at, &id).await?;
+            match stage(current.state()) {
+                Stage::Processed => break,
+                Stage::Failed(state) => {
+                    return Err(WorkflowError::ProcessingFailed {
+                        file,
+                        resource: R::WHAT,
+                        id,
+                        detail: current.detail(),
+                        state,
+                    })
+                }
+                Stage::Waiting => wait.pause().await?,
+            }
         }
+        self.emit(Event::FileProcessed {
+            file: file.clone(),
+            id: id.clone(),
+        });
+        Ok(ProcessedFile {
+            id,
+            file_name: file,
+        })
     }
 
     /// Uploads an image to the listing `listing` (the offer's or a plan's),
     /// and waits up to `deadline` until the service has processed it.
-    pub async fn upload_listing_image(
+    /// `source` is a path or an [`UploadSource`].
+    pub async fn upload_listing_image<S>(
         &self,
         listing: &Draft<Listing>,
         kind: ImageKind,
-        path: impl AsRef<Path>,
+        source: S,
         deadline: Duration,
-    ) -> Result<ProcessedFile> {
-        let path = path.as_ref();
-        Self::check_file(path)?;
-        let file = file_name_of(path)?;
-        let product_id = listing.product_id();
-        let listing_id = listing
-            .resource()
-            .id
-            .clone()
-            .ok_or_else(|| WorkflowError::Invalid("the listing draft has no id".into()))?;
+    ) -> Result<ProcessedFile>
+    where
+        S: IntoUploadSource,
+    {
+        let source = source.into_upload_source()?;
         let body = ListingImage {
             resource_type: Some(ListingImageResourceType::ListingImage),
-            file_name: Some(file.clone()),
+            file_name: Some(source.file_name.clone()),
             type_: Some(kind.as_str().to_string()),
             state: Some(ListingImageState::PendingUpload),
             ..Default::default()
         };
-        let mut image = self
-            .client
-            .create_listing_image()
-            .product_id(product_id)
-            .listing_id(&listing_id)
-            .body(body)
-            .send()
-            .await?
-            .into_inner();
-        let id = image
-            .id
-            .clone()
-            .ok_or_else(|| missing("image", "id", &file))?;
-        let sas = image
-            .file_sas_uri
-            .take()
-            .ok_or_else(|| missing("image", "fileSasUri", &file))?;
-        self.put_file(&sas, path, &file).await?;
-        image.state = Some(ListingImageState::Uploaded);
-        self.client
-            .update_listing_image()
-            .product_id(product_id)
-            .listing_id(&listing_id)
-            .image_id(&id)
-            .body(image)
-            .send()
-            .await?;
-        let mut wait = self.waiter(
-            deadline,
-            format!("the image `{file}` to be processed"),
-            "processing an image takes seconds to minutes; wait longer or check the image's size and format",
-        );
-        loop {
-            let current = self
-                .client
-                .get_listing_image()
-                .product_id(product_id)
-                .listing_id(&listing_id)
-                .image_id(&id)
-                .send()
-                .await?
-                .into_inner();
-            match stage(current.state.map(|s| s.to_string())) {
-                Stage::Processed => break,
-                Stage::Failed(state) => {
-                    return Err(WorkflowError::ProcessingFailed {
-                        file,
-                        resource: "listing image",
-                        id,
-                        state,
-                        detail: None,
-                    })
-                }
-                Stage::Waiting => wait.pause().await?,
-            }
-        }
-        self.emit(Event::FileProcessed {
-            file: file.clone(),
-            id: id.clone(),
-        });
-        Ok(ProcessedFile {
-            id,
-            file_name: file,
-        })
+        let at = Place {
+            product_id: listing.product_id(),
+            listing_id: listing_id(listing)?,
+        };
+        self.upload(at, body, source, deadline).await
     }
 
     /// Uploads a video to the listing `listing`, and waits up to `deadline`
     /// until the service has processed it.
-    pub async fn upload_listing_video(
+    pub async fn upload_listing_video<S>(
         &self,
         listing: &Draft<Listing>,
-        path: impl AsRef<Path>,
+        source: S,
         deadline: Duration,
-    ) -> Result<ProcessedFile> {
-        let path = path.as_ref();
-        Self::check_file(path)?;
-        let file = file_name_of(path)?;
-        let product_id = listing.product_id();
-        let listing_id = listing
-            .resource()
-            .id
-            .clone()
-            .ok_or_else(|| WorkflowError::Invalid("the listing draft has no id".into()))?;
+    ) -> Result<ProcessedFile>
+    where
+        S: IntoUploadSource,
+    {
+        let source = source.into_upload_source()?;
         let body = ListingVideo {
             resource_type: Some(ListingVideoResourceType::ListingVideo),
-            file_name: Some(file.clone()),
+            file_name: Some(source.file_name.clone()),
             state: Some(ListingVideoState::PendingUpload),
             ..Default::default()
         };
-        let mut video = self
-            .client
-            .create_listing_video()
-            .product_id(product_id)
-            .listing_id(&listing_id)
-            .body(body)
-            .send()
-            .await?
-            .into_inner();
-        let id = video
-            .id
-            .clone()
-            .ok_or_else(|| missing("video", "id", &file))?;
-        let sas = video
-            .file_sas_uri
-            .take()
-            .ok_or_else(|| missing("video", "fileSasUri", &file))?;
-        self.put_file(&sas, path, &file).await?;
-        video.state = Some(ListingVideoState::Uploaded);
-        self.client
-            .update_listing_video()
-            .product_id(product_id)
-            .listing_id(&listing_id)
-            .video_id(&id)
-            .body(video)
-            .send()
-            .await?;
-        let mut wait = self.waiter(
-            deadline,
-            format!("the video `{file}` to be processed"),
-            "processing a video can take many minutes; wait longer",
-        );
-        loop {
-            let current = self
-                .client
-                .get_listing_video()
-                .product_id(product_id)
-                .listing_id(&listing_id)
-                .video_id(&id)
-                .send()
-                .await?
-                .into_inner();
-            match stage(current.state.map(|s| s.to_string())) {
-                Stage::Processed => break,
-                Stage::Failed(state) => {
-                    return Err(WorkflowError::ProcessingFailed {
-                        file,
-                        resource: "listing video",
-                        id,
-                        state,
-                        detail: None,
-                    })
-                }
-                Stage::Waiting => wait.pause().await?,
-            }
-        }
-        self.emit(Event::FileProcessed {
-            file: file.clone(),
-            id: id.clone(),
-        });
-        Ok(ProcessedFile {
-            id,
-            file_name: file,
-        })
+        let at = Place {
+            product_id: listing.product_id(),
+            listing_id: listing_id(listing)?,
+        };
+        self.upload(at, body, source, deadline).await
     }
 
     /// Uploads a package (an Azure Application's `.zip`) to the offer, and
     /// waits up to `deadline` until the service has processed it. A package
     /// the service cannot process is [`WorkflowError::ProcessingFailed`],
     /// naming the file.
-    pub async fn upload_package(
+    pub async fn upload_package<S>(
         &self,
         offer: &Offer,
-        path: impl AsRef<Path>,
+        source: S,
         deadline: Duration,
-    ) -> Result<ProcessedPackage> {
-        let path = path.as_ref();
-        Self::check_file(path)?;
-        let file = file_name_of(path)?;
-        let product_id = offer.product_id();
+    ) -> Result<ProcessedPackage>
+    where
+        S: IntoUploadSource,
+    {
+        let source = source.into_upload_source()?;
         let body = AzurePackage {
             resource_type: Some(AzurePackageResourceType::AzureApplicationPackage),
-            file_name: Some(file.clone()),
+            file_name: Some(source.file_name.clone()),
             ..Default::default()
         };
-        let mut package = self
-            .client
-            .create_package()
-            .product_id(product_id)
-            .body(body)
-            .send()
-            .await?
-            .into_inner();
-        let id = package
-            .id
-            .clone()
-            .ok_or_else(|| missing("package", "id", &file))?;
-        let sas = package
-            .file_sas_uri
-            .take()
-            .ok_or_else(|| missing("package", "fileSasUri", &file))?;
-        self.put_file(&sas, path, &file).await?;
-        package.state = Some(AzurePackageState::Uploaded);
-        self.client
-            .update_package()
-            .product_id(product_id)
-            .package_id(&id)
-            .body(package)
-            .send()
-            .await?;
-        let mut wait = self.waiter(
-            deadline,
-            format!("the package `{file}` to be processed"),
-            "processing a package can take many minutes; wait longer",
-        );
-        loop {
-            let current = self
-                .client
-                .get_package()
-                .product_id(product_id)
-                .package_id(&id)
-                .send()
-                .await?
-                .into_inner();
-            match stage(current.state.map(|s| s.to_string())) {
-                Stage::Processed => break,
-                Stage::Failed(state) => {
-                    let detail = current
-                        .validation_items
-                        .iter()
-                        .filter_map(|v| v.message.clone())
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    return Err(WorkflowError::ProcessingFailed {
-                        file,
-                        resource: "package",
-                        id,
-                        state,
-                        detail: (!detail.is_empty()).then_some(detail),
-                    });
-                }
-                Stage::Waiting => wait.pause().await?,
-            }
-        }
-        self.emit(Event::FileProcessed {
-            file: file.clone(),
-            id: id.clone(),
-        });
-        Ok(ProcessedPackage {
-            file: ProcessedFile {
-                id,
-                file_name: file,
-            },
-        })
+        let at = Place {
+            product_id: offer.product_id(),
+            listing_id: "",
+        };
+        let file = self.upload(at, body, source, deadline).await?;
+        Ok(ProcessedPackage { file })
     }
 
     /// The listing's processed image of kind `kind`, if it has one.
