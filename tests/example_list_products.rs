@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use serde_json::json;
@@ -12,34 +11,8 @@ use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// Builds the example (once; later builds find it fresh) and returns its path.
-fn example_binary() -> PathBuf {
-    let output = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "--example",
-            "list_products",
-            "--message-format=json",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "building the example failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|msg| msg["target"]["name"] == "list_products")
-        .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
-        .expect("cargo reports the example's executable")
-}
-
 fn run_example(server: &MockServer, secret: &str) -> Output {
-    Command::new(example_binary())
+    Command::new(example_binary("list_products"))
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("AZURE_TENANT_ID", TENANT)
@@ -237,7 +210,7 @@ async fn a_validation_error_shows_the_fault() {
 
 #[tokio::test]
 async fn a_missing_variable_is_named() {
-    let output = Command::new(example_binary())
+    let output = Command::new(example_binary("list_products"))
         .env_clear()
         .env("AZURE_TENANT_ID", TENANT)
         .env("AZURE_CLIENT_ID", CLIENT_ID)

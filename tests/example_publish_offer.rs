@@ -3,40 +3,16 @@
 //! the environment (twice), with a package that is not a zip, and pointed at
 //! the live service without `--live`.
 
-use std::path::PathBuf;
+mod support;
+
 use std::process::{Command, Output};
 
 use partner_center_emulator::{Emulator, EmulatorHandle};
-
-/// Builds the example (once; later builds find it fresh) and returns its path.
-fn example_binary() -> PathBuf {
-    let output = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "--example",
-            "publish_offer",
-            "--message-format=json",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "building the example failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|msg| msg["target"]["name"] == "publish_offer")
-        .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
-        .expect("cargo reports the example's executable")
-}
+use support::example_binary;
 
 /// The example with an empty environment but `PATH` and `vars`.
 fn run(args: &[&str], vars: &[(&str, String)]) -> Output {
-    let mut command = Command::new(example_binary());
+    let mut command = Command::new(example_binary("publish_offer"));
     command
         .args(args)
         .env_clear()

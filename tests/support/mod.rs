@@ -161,3 +161,30 @@ pub async fn mount_products(server: &MockServer, pages: ProductPages, token: &st
 pub fn ich_error(code: &str, message: &str, fault: Value) -> String {
     serde_json::to_string(&format!("{code} - {message} {fault}")).expect("a string")
 }
+
+/// Builds the example `name` (once; later builds find it fresh) and returns
+/// the path of its executable.
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "--example",
+            name,
+            "--message-format=json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "building the example {name} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|msg| msg["target"]["name"] == name)
+        .find_map(|msg| msg["executable"].as_str().map(std::path::PathBuf::from))
+        .expect("cargo reports the example's executable")
+}
