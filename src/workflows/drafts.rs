@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::poll::Waiter;
 use super::{Event, Offer, Plan, Publisher, Result, WorkflowError};
-use crate::types::{self, BranchModule};
+use crate::types;
 use crate::Client;
 
 mod sealed {
@@ -26,11 +26,9 @@ pub trait Module: sealed::Sealed + Send + Sync + 'static {
     /// The draft's resource type.
     type Resource: Clone + fmt::Debug + Serialize + Send + Sync + 'static;
 
-    /// The module's name, as branches spell it.
+    /// The module's name, as branches spell it: the branch module whose
+    /// `currentDraftInstanceID` names the draft.
     const NAME: &'static str;
-
-    /// The branch module whose `currentDraftInstanceID` names the draft.
-    fn branch_module() -> BranchModule;
 
     #[doc(hidden)]
     fn read(
@@ -136,9 +134,6 @@ impl PlanModule for Listing {}
 impl Module for Listing {
     type Resource = types::AzureListing;
     const NAME: &'static str = "Listing";
-    fn branch_module() -> BranchModule {
-        BranchModule::Listing
-    }
     async fn read(client: &Client, product_id: &str, instance_id: &str) -> Result<Self::Resource> {
         let page = client
             .get_listing_by_instance_id()
@@ -170,9 +165,6 @@ impl OfferModule for Property {}
 impl Module for Property {
     type Resource = types::AzureProperty;
     const NAME: &'static str = "Property";
-    fn branch_module() -> BranchModule {
-        BranchModule::Property
-    }
     async fn read(client: &Client, product_id: &str, instance_id: &str) -> Result<Self::Resource> {
         let page = client
             .get_property_by_instance_id()
@@ -204,9 +196,6 @@ impl OfferModule for OfferAvailability {}
 impl Module for OfferAvailability {
     type Resource = types::ProductAvailability;
     const NAME: &'static str = "Availability";
-    fn branch_module() -> BranchModule {
-        BranchModule::Availability
-    }
     async fn read(client: &Client, product_id: &str, instance_id: &str) -> Result<Self::Resource> {
         let page = client
             .get_product_availability_by_instance_id()
@@ -238,9 +227,6 @@ impl PlanModule for PlanAvailability {}
 impl Module for PlanAvailability {
     type Resource = types::FeatureAvailability;
     const NAME: &'static str = "Availability";
-    fn branch_module() -> BranchModule {
-        BranchModule::Availability
-    }
     async fn read(client: &Client, product_id: &str, instance_id: &str) -> Result<Self::Resource> {
         let page = client
             .get_feature_availability_by_instance_id()
@@ -273,9 +259,6 @@ impl PlanModule for TechnicalConfiguration {}
 impl Module for TechnicalConfiguration {
     type Resource = types::PackageConfiguration;
     const NAME: &'static str = "Package";
-    fn branch_module() -> BranchModule {
-        BranchModule::Package
-    }
     async fn read(client: &Client, product_id: &str, instance_id: &str) -> Result<Self::Resource> {
         let page = client
             .get_package_configuration_by_instance_id()
@@ -319,9 +302,6 @@ impl OfferModule for ResellerConfiguration {}
 impl Module for ResellerConfiguration {
     type Resource = types::ResellerConfiguration;
     const NAME: &'static str = "ResellerConfiguration";
-    fn branch_module() -> BranchModule {
-        BranchModule::ResellerConfiguration
-    }
     async fn read(client: &Client, product_id: &str, _instance_id: &str) -> Result<Self::Resource> {
         Ok(client
             .get_reseller_configuration()
@@ -356,7 +336,7 @@ impl Publisher {
     pub(crate) async fn branch_instance(
         &self,
         product_id: &str,
-        module: BranchModule,
+        module: &str,
         variant: Option<&str>,
         wait: &mut Waiter,
     ) -> Result<String> {
@@ -365,7 +345,7 @@ impl Publisher {
                 .client
                 .list_branches_by_module()
                 .product_id(product_id)
-                .module(module.clone())
+                .module(module)
                 .stream();
             while let Some(branch) = branches.try_next().await? {
                 let branch_variant = branch.variant_id.as_deref().filter(|v| !v.is_empty());
@@ -388,7 +368,7 @@ impl Publisher {
             "the service shows no branch of that module; check the offer's type has it, or raise Publisher::consistency_deadline",
         );
         let instance_id = self
-            .branch_instance(product_id, M::branch_module(), variant, &mut wait)
+            .branch_instance(product_id, M::NAME, variant, &mut wait)
             .await?;
         let resource = M::read(&self.client, product_id, &instance_id).await?;
         Ok(Draft {

@@ -3,7 +3,7 @@
 use futures::TryStreamExt;
 
 use super::{Event, Publisher, Result, WorkflowError};
-use crate::types::{AzureProduct, AzureProductResourceType, BranchModule, TypeValuePair};
+use crate::types::{AzureProduct, AzureProductResourceType, TypeValuePair};
 
 /// The external id type that holds an offer id.
 const OFFER_ID_TYPE: &str = "AzureOfferId";
@@ -227,7 +227,7 @@ impl Publisher {
             }
             wait.pause().await?;
         }
-        self.branch_instance(&offer.product_id, BranchModule::Listing, None, &mut wait)
+        self.branch_instance(&offer.product_id, "Listing", None, &mut wait)
             .await?;
         Ok(())
     }

@@ -4,9 +4,7 @@ use futures::TryStreamExt;
 
 use super::offers::check_id;
 use super::{Event, Offer, Publisher, Result, WorkflowError};
-use crate::types::{
-    AzureSkuVariant, AzureSkuVariantResourceType, AzureSkuVariantState, BranchModule, Variant,
-};
+use crate::types::{AzureSkuVariant, AzureSkuVariantResourceType, AzureSkuVariantState, Variant};
 
 /// The field, not in the published documents, that carries an Azure
 /// Application plan's sub-type.
@@ -201,7 +199,7 @@ impl Publisher {
         );
         self.branch_instance(
             offer.product_id(),
-            BranchModule::Listing,
+            "Listing",
             Some(plan.variant_id()),
             &mut wait,
         )

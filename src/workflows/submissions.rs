@@ -10,7 +10,7 @@ use futures::TryStreamExt;
 use super::error::SubmissionFailure;
 use super::{Event, Offer, Publisher, Result, WorkflowError};
 use crate::types::{
-    BranchModule, SubmissionCreationRequest, SubmissionCreationRequestResourceType, TypeValuePair,
+    SubmissionCreationRequest, SubmissionCreationRequestResourceType, TypeValuePair,
     VariantResource,
 };
 
@@ -94,17 +94,20 @@ impl<T: Target> Published<T> {
 }
 
 /// Every module a submission may carry.
-const MODULES: [BranchModule; 7] = [
-    BranchModule::Listing,
-    BranchModule::Property,
-    BranchModule::Availability,
-    BranchModule::Package,
-    BranchModule::ResellerConfiguration,
-    BranchModule::SupplementalContent,
-    BranchModule::Cosell,
+///
+/// Names, not `BranchModule` values: published documents leave
+/// `ResellerConfiguration` out of that enum, though the service has it.
+const MODULES: [&str; 7] = [
+    "Listing",
+    "Property",
+    "Availability",
+    "Package",
+    "ResellerConfiguration",
+    "SupplementalContent",
+    "Cosell",
 ];
 
-fn pair(module: &BranchModule, instance: String) -> TypeValuePair {
+fn pair(module: &str, instance: String) -> TypeValuePair {
     TypeValuePair {
         type_: Some(module.to_string()),
         value: Some(instance),
@@ -137,7 +140,7 @@ impl Publisher {
                 .client
                 .list_branches_by_module()
                 .product_id(offer.product_id())
-                .module(module.clone())
+                .module(module)
                 .stream();
             while let Some(branch) = branches.try_next().await? {
                 let Some(instance) = branch.current_draft_instance_id.filter(|i| !i.is_empty())
@@ -145,7 +148,7 @@ impl Publisher {
                     continue;
                 };
                 match branch.variant_id.filter(|v| !v.is_empty()) {
-                    None => resources.push(pair(&module, instance)),
+                    None => resources.push(pair(module, instance)),
                     Some(variant) => {
                         let entry = match variants
                             .iter_mut()
@@ -162,7 +165,7 @@ impl Publisher {
                                 &mut variants[last]
                             }
                         };
-                        entry.resources.push(pair(&module, instance));
+                        entry.resources.push(pair(module, instance));
                     }
                 }
             }
