@@ -183,7 +183,12 @@ pub fn blob_name(e: &Entity) -> String {
 /// Gives a new upload entity its `fileSasUri` and first state.
 pub fn prepare_upload(app: &App, e: &mut Entity) {
     let blob = blob_name(e);
-    let uri = crate::blob::sas_url(app, &blob, "rcw", 24 * 3600 * 1000);
+    let uri = crate::blob::sas_url(
+        app,
+        &blob,
+        "rcw",
+        app.config.sas_lifetime.as_millis() as u64,
+    );
     e.body.insert("fileSasUri".into(), Value::String(uri));
     e.body
         .insert("state".into(), Value::String("PendingUpload".into()));
