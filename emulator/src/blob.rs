@@ -131,49 +131,49 @@ fn check_sas(
     container: &str,
     blob: &str,
     need: char,
-) -> Result<(), Resp> {
+) -> Result<(), Box<Resp>> {
     let get = |k: &str| query_get(query, k);
     let (Some(sp), Some(se), Some(sig), Some(sv), Some(sr)) =
         (get("sp"), get("se"), get("sig"), get("sv"), get("sr"))
     else {
-        return Err(storage_error(
+        return Err(Box::new(storage_error(
             StatusCode::FORBIDDEN,
             "AuthenticationFailed",
             "Server failed to authenticate the request: the signature is missing.",
-        ));
+        )));
     };
     let st = get("st").unwrap_or("");
     let spr = get("spr").unwrap_or("");
     if sv != SAS_VERSION || sr != "b" {
-        return Err(auth_failed("Signature did not match."));
+        return Err(Box::new(auth_failed("Signature did not match.")));
     }
     let Ok(sig_bytes) = STANDARD.decode(sig) else {
-        return Err(auth_failed("Signature fields not well formed."));
+        return Err(Box::new(auth_failed("Signature fields not well formed.")));
     };
     if !verify(
         &app.key,
         string_to_sign(sp, st, se, container, blob, spr).as_bytes(),
         &sig_bytes,
     ) {
-        return Err(auth_failed("Signature did not match."));
+        return Err(Box::new(auth_failed("Signature did not match.")));
     }
     let now = sas_time(now_ms());
     if se <= now.as_str() {
-        return Err(auth_failed(&format!(
+        return Err(Box::new(auth_failed(&format!(
             "Signed expiry time [{se}] has to be after the current time [{now}]."
-        )));
+        ))));
     }
     if !st.is_empty() && st > now.as_str() {
-        return Err(auth_failed(&format!(
+        return Err(Box::new(auth_failed(&format!(
             "Signed start time [{st}] is after the current time [{now}]."
-        )));
+        ))));
     }
     if !sp.contains(need) {
-        return Err(storage_error(
+        return Err(Box::new(storage_error(
             StatusCode::FORBIDDEN,
             "AuthorizationPermissionMismatch",
             "This request is not authorized to perform this operation using this permission.",
-        ));
+        )));
     }
     Ok(())
 }
@@ -227,13 +227,13 @@ fn httpdate(ms: u64) -> String {
 }
 
 /// Streams a body into a new file; returns its MD5.
-async fn receive(body: Body, dest: &Path) -> Result<Vec<u8>, Resp> {
+async fn receive(body: Body, dest: &Path) -> Result<Vec<u8>, Box<Resp>> {
     let io_fail = |_| {
-        storage_error(
+        Box::new(storage_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError",
             "The server could not store the data.",
-        )
+        ))
     };
     let mut file = tokio::fs::File::create(dest).await.map_err(io_fail)?;
     let mut md5 = Md5::new();
@@ -242,20 +242,20 @@ async fn receive(body: Body, dest: &Path) -> Result<Vec<u8>, Resp> {
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else {
             let _ = tokio::fs::remove_file(dest).await;
-            return Err(storage_error(
+            return Err(Box::new(storage_error(
                 StatusCode::BAD_REQUEST,
                 "InvalidInput",
                 "The request body could not be read.",
-            ));
+            )));
         };
         total += chunk.len() as u64;
         if total > MAX_BODY {
             let _ = tokio::fs::remove_file(dest).await;
-            return Err(storage_error(
+            return Err(Box::new(storage_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestBodyTooLarge",
                 "The request body is too large.",
-            ));
+            )));
         }
         md5.update(&chunk);
         file.write_all(&chunk).await.map_err(io_fail)?;
@@ -295,7 +295,7 @@ pub async fn handle(app: &Arc<App>, req: Request<Body>) -> Resp {
         'w'
     };
     if let Err(r) = check_sas(app, &query, &container, &blob, need) {
-        return r;
+        return *r;
     }
     let comp = query_get(&query, "comp").map(str::to_ascii_lowercase);
     let headers = req.headers().clone();
@@ -344,7 +344,7 @@ async fn put_blob(app: &App, headers: &HeaderMap, body: Body, container: &str, b
         .join(format!("{}.tmp", uuid::Uuid::new_v4().simple()));
     let md5 = match receive(body, &tmp).await {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if !md5_matches(headers, &md5) {
         let _ = tokio::fs::remove_file(&tmp).await;
@@ -387,7 +387,7 @@ async fn put_block(
     let tmp = dir.join(format!("{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
     let md5 = match receive(body, &tmp).await {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if !md5_matches(headers, &md5) {
         let _ = tokio::fs::remove_file(&tmp).await;

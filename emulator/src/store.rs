@@ -313,7 +313,7 @@ impl State {
     }
 
     /// Entities of a kind, matching a predicate, in creation order.
-    pub fn find<'a>(&'a self, kind: Kind, pred: impl Fn(&Entity) -> bool) -> Vec<&'a Entity> {
+    pub fn find(&self, kind: Kind, pred: impl Fn(&Entity) -> bool) -> Vec<&Entity> {
         let mut v: Vec<&Entity> = self
             .entities
             .values()
@@ -324,7 +324,7 @@ impl State {
     }
 
     /// Entities of any kind matching a predicate, in creation order.
-    pub fn find_any<'a>(&'a self, pred: impl Fn(&Entity) -> bool) -> Vec<&'a Entity> {
+    pub fn find_any(&self, pred: impl Fn(&Entity) -> bool) -> Vec<&Entity> {
         let mut v: Vec<&Entity> = self.entities.values().filter(|e| pred(e)).collect();
         v.sort_by_key(|e| e.seq);
         v

@@ -88,7 +88,8 @@ async fn refusals_carry_the_aadsts_codes() {
         env.emu.client_secret().to_string(),
     );
     let res = "https://api.partner.microsoft.com";
-    let cases: Vec<(String, Vec<(&str, &str)>, u64, &str)> = vec![
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, u64, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         (
             "11111111-1111-1111-1111-111111111111".into(),
             vec![
