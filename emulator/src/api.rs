@@ -403,7 +403,11 @@ fn submission_op(ctx: &Ctx<'_>, what: &str) -> ApiResult {
             submissions::promote(ctx.app, &mut s)?;
             let s = st.put(s);
             commit(&mut st)?;
-            return Ok(entity(StatusCode::OK, &view(ctx.app, &s)));
+            // The answer is the workflow of the live publish.
+            let live = submissions::workflow(ctx.app, &s)
+                .pop()
+                .unwrap_or(Value::Null);
+            return Ok(json(StatusCode::OK, &live));
         }
         _ => {
             if !submissions::deletable(ctx.app, &s) {
