@@ -61,11 +61,17 @@ pub fn token(
     lifetime_secs: u64,
     tenant: &str,
     v2: bool,
+    basic: Option<&str>,
     form: &[u8],
 ) -> Resp {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(form)
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(form)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
+    // The client may authenticate with HTTP Basic instead of form fields.
+    if let Some((id, secret)) = basic.and_then(basic_credentials) {
+        pairs.push(("client_id".into(), id));
+        pairs.push(("client_secret".into(), secret));
+    }
     let get = |name: &str| {
         pairs
             .iter()
@@ -164,6 +170,25 @@ pub fn token(
         })
     };
     json(StatusCode::OK, &body)
+}
+
+/// The client id and secret of an `Authorization: Basic …` header.
+fn basic_credentials(header: &str) -> Option<(String, String)> {
+    let (scheme, value) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let dec = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Some((dec(id)?, dec(secret)?))
 }
 
 /// A signed token valid from `nbf` to `exp` (seconds since the epoch).

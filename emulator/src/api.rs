@@ -40,8 +40,7 @@ impl Ctx<'_> {
             Some(Value::Object(m)) => m.clone(),
             _ => Map::new(),
         };
-        m.remove("id");
-        m.remove("@odata.etag");
+        m.retain(|k, _| !k.eq_ignore_ascii_case("id") && !k.eq_ignore_ascii_case("@odata.etag"));
         m
     }
 }
@@ -144,9 +143,18 @@ fn child<'s>(
     param: &str,
 ) -> Result<&'s Entity, ApiError> {
     product(st, ctx)?;
+    let listing = ctx.params.get("listingID").filter(|_| param != "listingID");
     st.get(ctx.param(param))
         .filter(|e| e.kind == kind && e.product.as_deref() == Some(ctx.param("productID")))
+        .filter(|e| listing.is_none() || e.parent.as_ref() == listing)
         .ok_or_else(|| ApiError::not_found(&format!("{kind:?}")))
+}
+
+/// The listing named by the `listingID` parameter.
+fn parent_listing<'s>(st: &'s State, ctx: &Ctx<'_>, pid: &str) -> Result<&'s Entity, ApiError> {
+    st.get(ctx.param("listingID"))
+        .filter(|e| e.kind == Kind::Listing && e.product.as_deref() == Some(pid))
+        .ok_or_else(|| ApiError::not_found("listing"))
 }
 
 fn check_if_match(headers: &HeaderMap, e: &Entity) -> Result<(), ApiError> {
@@ -193,10 +201,8 @@ fn list_kind(ctx: &Ctx<'_>, kind: Kind, parent: Option<&str>) -> ApiResult {
     let st = ctx.app.state();
     product(&st, ctx)?;
     let pid = ctx.param("productID");
-    if let Some(p) = parent {
-        st.get(ctx.param(p))
-            .filter(|e| e.product.as_deref() == Some(pid))
-            .ok_or_else(|| ApiError::not_found(p.trim_end_matches("ID")))?;
+    if parent.is_some() {
+        parent_listing(&st, ctx, pid)?;
     }
     let items = st.find(kind, |e| {
         e.product.as_deref() == Some(pid)
@@ -209,13 +215,7 @@ fn create(ctx: &Ctx<'_>, kind: Kind, parent: Option<&str>, instance: Option<Stri
     let mut st = ctx.app.state();
     let pid = product(&st, ctx)?.id.clone();
     let parent_id = match parent {
-        Some(p) => Some(
-            st.get(ctx.param(p))
-                .filter(|e| e.product.as_deref() == Some(pid.as_str()))
-                .ok_or_else(|| ApiError::not_found(p.trim_end_matches("ID")))?
-                .id
-                .clone(),
-        ),
+        Some(_) => Some(parent_listing(&st, ctx, &pid)?.id.clone()),
         None => None,
     };
     let mut e = Entity::new(kind, Some(&pid), ctx.body_map());

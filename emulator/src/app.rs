@@ -267,12 +267,25 @@ async fn route(app: &Arc<App>, req: Request<Body>, request_id: &str) -> Resp {
             lock(&app.counters).token_requests += 1;
             let v2 = segs.len() == 4;
             let tenant = tenant.to_string();
+            let basic = req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let form = match axum::body::to_bytes(req.into_body(), 64 * 1024).await {
                 Ok(b) => b,
                 Err(_) => return empty(StatusCode::PAYLOAD_TOO_LARGE),
             };
             let lifetime = app.config.token_lifetime.as_secs();
-            aad::token(&app.creds, &app.key, lifetime, &tenant, v2, &form)
+            aad::token(
+                &app.creds,
+                &app.key,
+                lifetime,
+                &tenant,
+                v2,
+                basic.as_deref(),
+                &form,
+            )
         }
         [account, ..] if *account == crate::blob::ACCOUNT => {
             lock(&app.counters).blob_requests += 1;

@@ -116,6 +116,12 @@ fn storage_error(status: StatusCode, code: &str, message: &str) -> Resp {
     r
 }
 
+fn add_request_id(r: &mut Resp) {
+    if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        r.headers_mut().insert("x-ms-request-id", v);
+    }
+}
+
 fn auth_failed(detail: &str) -> Resp {
     storage_error(
         StatusCode::FORBIDDEN,
@@ -226,8 +232,8 @@ fn httpdate(ms: u64) -> String {
     )
 }
 
-/// Streams a body into a new file; returns its MD5.
-async fn receive(body: Body, dest: &Path) -> Result<Vec<u8>, Box<Resp>> {
+/// Streams a body into a new file; returns its MD5 when asked to compute it.
+async fn receive(body: Body, dest: &Path, want_md5: bool) -> Result<Option<Vec<u8>>, Box<Resp>> {
     let io_fail = |_| {
         Box::new(storage_error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -235,8 +241,9 @@ async fn receive(body: Body, dest: &Path) -> Result<Vec<u8>, Box<Resp>> {
             "The server could not store the data.",
         ))
     };
-    let mut file = tokio::fs::File::create(dest).await.map_err(io_fail)?;
-    let mut md5 = Md5::new();
+    let file = tokio::fs::File::create(dest).await.map_err(io_fail)?;
+    let mut file = tokio::io::BufWriter::with_capacity(1 << 20, file);
+    let mut md5 = want_md5.then(Md5::new);
     let mut total = 0u64;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
@@ -257,22 +264,33 @@ async fn receive(body: Body, dest: &Path) -> Result<Vec<u8>, Box<Resp>> {
                 "The request body is too large.",
             )));
         }
-        md5.update(&chunk);
+        if let Some(m) = md5.as_mut() {
+            m.update(&chunk);
+        }
         file.write_all(&chunk).await.map_err(io_fail)?;
     }
-    file.sync_all().await.map_err(io_fail)?;
-    Ok(md5.finalize().to_vec())
+    file.flush().await.map_err(io_fail)?;
+    file.get_ref().sync_all().await.map_err(io_fail)?;
+    Ok(md5.map(|m| m.finalize().to_vec()))
 }
 
-fn md5_matches(headers: &HeaderMap, got: &[u8]) -> bool {
+fn md5_matches(headers: &HeaderMap, got: Option<&[u8]>) -> bool {
     match headers.get("content-md5").and_then(|v| v.to_str().ok()) {
         None => true,
-        Some(sent) => STANDARD.decode(sent.trim()).is_ok_and(|s| s == got),
+        Some(sent) => STANDARD
+            .decode(sent.trim())
+            .is_ok_and(|s| Some(s.as_slice()) == got),
     }
 }
 
 /// Serves a request under `/{ACCOUNT}/`.
 pub async fn handle(app: &Arc<App>, req: Request<Body>) -> Resp {
+    let mut r = serve(app, req).await;
+    add_request_id(&mut r);
+    r
+}
+
+async fn serve(app: &Arc<App>, req: Request<Body>) -> Resp {
     let path = req.uri().path().to_string();
     let query = query_pairs(req.uri().query());
     let mut parts = path.splitn(4, '/').skip(2);
@@ -342,11 +360,11 @@ async fn put_blob(app: &App, headers: &HeaderMap, body: Body, container: &str, b
     let tmp = app
         .blob_dir
         .join(format!("{}.tmp", uuid::Uuid::new_v4().simple()));
-    let md5 = match receive(body, &tmp).await {
+    let md5 = match receive(body, &tmp, headers.contains_key("content-md5")).await {
         Ok(m) => m,
         Err(r) => return *r,
     };
-    if !md5_matches(headers, &md5) {
+    if !md5_matches(headers, md5.as_deref()) {
         let _ = tokio::fs::remove_file(&tmp).await;
         return storage_error(StatusCode::BAD_REQUEST, "Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
     }
@@ -357,7 +375,7 @@ async fn put_blob(app: &App, headers: &HeaderMap, body: Body, container: &str, b
             "The server could not store the blob.",
         );
     }
-    created(Some(&md5))
+    created(md5.as_deref())
 }
 
 async fn put_block(
@@ -385,11 +403,11 @@ async fn put_block(
     }
     let name: String = id.iter().map(|b| format!("{b:02x}")).collect();
     let tmp = dir.join(format!("{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
-    let md5 = match receive(body, &tmp).await {
+    let md5 = match receive(body, &tmp, headers.contains_key("content-md5")).await {
         Ok(m) => m,
         Err(r) => return *r,
     };
-    if !md5_matches(headers, &md5) {
+    if !md5_matches(headers, md5.as_deref()) {
         let _ = tokio::fs::remove_file(&tmp).await;
         return storage_error(StatusCode::BAD_REQUEST, "Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
     }
@@ -400,7 +418,7 @@ async fn put_block(
             "The server could not store the block.",
         );
     }
-    created(Some(&md5))
+    created(md5.as_deref())
 }
 
 /// The block ids of a `<BlockList>` document, in order.

@@ -185,16 +185,24 @@ impl State {
             }
             m
         } else {
+            // What a start interrupted before the marker was written leaves behind.
+            let ours = |e: &std::fs::DirEntry| {
+                let name = e.file_name();
+                name == "blobs"
+                    || name == "MARKER.tmp"
+                    || (name == LOG && e.metadata().is_ok_and(|m| m.len() == 0))
+            };
             let foreign = std::fs::read_dir(dir)
                 .map_err(io_err(dir))?
                 .filter_map(Result::ok)
-                .any(|e| e.file_name() != "blobs");
+                .any(|e| !ours(&e));
             if foreign {
                 return Err(refuse(
                     dir,
                     format!("it has files but no {MARKER}: not an emulator data directory"),
                 ));
             }
+            write_synced(&dir.join(LOG), b"")?;
             let mut m = fresh;
             m.format = FORMAT.into();
             m.version = VERSION;
@@ -206,9 +214,13 @@ impl State {
         };
         let log_path = dir.join(LOG);
         let mut state = State::in_memory();
-        if log_path.exists() {
-            state.replay(&log_path, dir)?;
+        if !log_path.exists() {
+            return Err(refuse(
+                dir,
+                format!("{MARKER} is there but {LOG} is missing"),
+            ));
         }
+        state.replay(&log_path, dir)?;
         let file = OpenOptions::new()
             .create(true)
             .append(true)

@@ -205,3 +205,24 @@ async fn a_token_of_one_emulator_is_refused_by_another() {
         .unwrap();
     assert_eq!(r.status(), 401);
 }
+
+#[tokio::test]
+async fn client_credentials_may_come_as_http_basic() {
+    let env = fresh().await;
+    let r = env
+        .http
+        .post(format!(
+            "{}/{}/oauth2/token",
+            env.emu.authority_host(),
+            env.emu.tenant_id()
+        ))
+        .basic_auth(env.emu.client_id(), Some(env.emu.client_secret()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("resource", "https://api.partner.microsoft.com"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
