@@ -276,7 +276,7 @@ async fn route(app: &Arc<App>, req: Request<Body>, request_id: &str) -> Resp {
                 Ok(b) => b,
                 Err(_) => return empty(StatusCode::PAYLOAD_TOO_LARGE),
             };
-            let lifetime = app.config.token_lifetime.as_secs();
+            let lifetime = app.config.token_lifetime;
             aad::token(
                 &app.creds,
                 &app.key,
@@ -306,7 +306,10 @@ async fn route(app: &Arc<App>, req: Request<Body>, request_id: &str) -> Resp {
                 Fault::Throttle => {
                     let mut r = json(
                         StatusCode::TOO_MANY_REQUESTS,
-                        &Value::String("Rate limit is exceeded. Try again in 1 seconds.".into()),
+                        &serde_json::json!({
+                            "statusCode": 429,
+                            "message": "Rate limit is exceeded. Try again in 1 seconds.",
+                        }),
                     );
                     r.headers_mut()
                         .insert("retry-after", HeaderValue::from_static("1"));

@@ -114,6 +114,14 @@ pub fn add_branches(app: &App, st: &mut State, product: &Entity, variant: Option
         );
         draft.instance = Some(instance);
         draft.variant = variant.map(|v| v.id.clone());
+        // A plan's listing starts with the plan's name as its title.
+        if let (Kind::Listing, Some(name)) =
+            (kind, variant.and_then(|v| v.body_str("friendlyName")))
+        {
+            draft
+                .body
+                .insert("title".into(), Value::String(name.to_string()));
+        }
         st.put(draft);
     }
 }
