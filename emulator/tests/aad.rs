@@ -180,7 +180,8 @@ async fn missing_forged_and_expired_tokens_get_an_empty_401() {
         assert!(r.headers().contains_key("request-id") && r.headers().contains_key("x-azure-ref"));
         assert_eq!(r.text().await.unwrap(), "");
     }
-    let short = support::start(Emulator::builder().token_lifetime(Duration::from_millis(300))).await;
+    let short =
+        support::start(Emulator::builder().token_lifetime(Duration::from_millis(300))).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     let r = short
         .http
