@@ -288,3 +288,93 @@ async fn the_78_operations_answer() {
         assert!(a.json()["value"].is_array(), "{path}");
     }
 }
+
+#[tokio::test]
+async fn listing_children_belong_to_their_listing() {
+    let env = fresh().await;
+    let p = env.product("children").await;
+    let inst = env.draft(&p, "Listing", None).await;
+    let listing = env
+        .get(&format!(
+            "/products/{p}/listings/getByInstanceID(instanceID={inst})"
+        ))
+        .await
+        .json()["value"][0]
+        .clone();
+    let lid = listing["id"].as_str().unwrap();
+    let other = env
+        .post(
+            &format!("/products/{p}/listings/createWithInstanceID(instanceID={inst})"),
+            json!({"resourceType": "AzureListing", "languageCode": "de-de", "title": "Hallo"}),
+        )
+        .await;
+    assert_eq!(other.status, 201, "{}", other.text);
+    let other_id = other.json()["id"].as_str().unwrap().to_string();
+    let listings = env
+        .get(&format!(
+            "/products/{p}/listings/getByInstanceID(instanceID={inst})"
+        ))
+        .await
+        .json();
+    assert_eq!(listings["value"].as_array().unwrap().len(), 2);
+    for (kind, rt) in [
+        ("videos", "ListingVideo"),
+        ("assets", "ListingAsset"),
+        ("images", "ListingImage"),
+    ] {
+        let a = env
+            .post(
+                &format!("/products/{p}/listings/{lid}/{kind}"),
+                json!({"resourceType": rt, "fileName": "f.bin"}),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{kind}: {}", a.text);
+        let made = a.json();
+        assert_eq!(made["state"], "PendingUpload");
+        assert!(made["fileSasUri"].as_str().unwrap().contains("sig="));
+        let id = made["id"].as_str().unwrap();
+        assert_eq!(
+            env.get(&format!("/products/{p}/listings/{lid}/{kind}/{id}"))
+                .await
+                .status,
+            200
+        );
+        assert_eq!(
+            env.get(&format!("/products/{p}/listings/{other_id}/{kind}/{id}"))
+                .await
+                .status,
+            404
+        );
+        let list = env
+            .collect(
+                env.get(&format!("/products/{p}/listings/{lid}/{kind}"))
+                    .await
+                    .json(),
+            )
+            .await;
+        assert_eq!(list.len(), 1);
+        let a = env
+            .call(
+                Method::DELETE,
+                &format!("/products/{p}/listings/{lid}/{kind}/{id}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(a.status, 204);
+    }
+    let a = env
+        .post(
+            &format!("/products/{p}/listings/{lid}/images"),
+            json!({"resourceType": "ListingImage"}),
+        )
+        .await;
+    assert_eq!(a.status, 400, "fileName is required");
+    let a = env
+        .post(
+            &format!("/products/{p}/listings/{p}/images"),
+            json!({"resourceType": "ListingImage", "fileName": "x.png"}),
+        )
+        .await;
+    assert_eq!(a.status, 404, "the product is not a listing");
+}
