@@ -561,29 +561,3 @@ fn dispatch(ctx: &Ctx<'_>) -> ApiResult {
         ))),
     }
 }
-
-/// Every operation id `dispatch` serves, for the test that all 78 are covered.
-#[cfg(test)]
-pub fn served(op: &str) -> bool {
-    let src = include_str!("api.rs");
-    src.contains(&format!("\"{op}\" =>"))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_operation_of_the_document_is_served() {
-        let spec = crate::app::spec();
-        let mut n = 0;
-        for ops in spec["paths"].as_object().unwrap().values() {
-            for (m, op) in ops.as_object().unwrap() {
-                if ["get", "post", "put", "delete", "patch"].contains(&m.as_str()) {
-                    let id = op["operationId"].as_str().unwrap();
-                    assert!(super::served(id), "{id} is not served");
-                    n += 1;
-                }
-            }
-        }
-        assert_eq!(n, 78);
-    }
-}
