@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::http::{empty, entity, json, query_get, query_pairs, ApiError, ApiResult, Resp};
 use crate::lifecycle::{self, view};
 use crate::paging;
-use crate::schema::{required_on_create, Schemas};
+use crate::schema::required_on_create;
 use crate::store::{new_etag, Entity, Kind, State};
 use crate::submissions;
 
@@ -73,7 +73,7 @@ pub async fn handle(app: &Arc<App>, req: Request<Body>, rest: &str, request_id: 
             .into_response(&op, &correlation)
         }
     };
-    let body = match check_body(app, &op, schema_name.as_deref(), &bytes) {
+    let body = match check_body(&op, schema_name.as_deref(), &bytes) {
         Ok(b) => b,
         Err(e) => return e.into_response(&op, &correlation),
     };
@@ -93,12 +93,7 @@ pub async fn handle(app: &Arc<App>, req: Request<Body>, rest: &str, request_id: 
     }
 }
 
-fn check_body(
-    app: &App,
-    op: &str,
-    schema: Option<&str>,
-    bytes: &[u8],
-) -> Result<Option<Value>, ApiError> {
+fn check_body(op: &str, schema: Option<&str>, bytes: &[u8]) -> Result<Option<Value>, ApiError> {
     let Some(schema) = schema else {
         return Ok(None);
     };
@@ -107,7 +102,7 @@ fn check_body(
     }
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request("body", format!("The body is not valid JSON: {e}.")))?;
-    let checked = Schemas::new(&app.spec)
+    let checked = crate::app::schemas()
         .check(schema, &value)
         .map_err(ApiError::invalid)?;
     let missing: Vec<(String, String)> = required_on_create(op)

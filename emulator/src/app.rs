@@ -1,7 +1,7 @@
 //! The running server: shared state, startup, and the first look at every request.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use axum::body::Body;
 use axum::extract::State as AxState;
@@ -12,6 +12,7 @@ use crate::aad::{self, Credentials};
 use crate::faults::{Fault, Faults};
 use crate::http::{empty, json, Resp};
 use crate::routes::Router;
+use crate::schema::Schemas;
 use crate::stats::{Counters, Stats};
 use crate::store::{Kind, Marker, State};
 use crate::{Config, EmulatorHandle, Error};
@@ -19,9 +20,16 @@ use crate::{Config, EmulatorHandle, Error};
 /// The document the routes and schemas come from, embedded at build time.
 const SPEC_TEXT: &str = include_str!("../../spec/ingestion.json");
 
-/// The parsed document.
-pub fn spec() -> Value {
-    serde_json::from_str(SPEC_TEXT).unwrap_or(Value::Null)
+/// The parsed document, shared by every emulator of the process.
+pub fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| serde_json::from_str(SPEC_TEXT).unwrap_or(Value::Null))
+}
+
+/// The document's schemas, prepared once.
+pub fn schemas() -> &'static Schemas<'static> {
+    static SCHEMAS: OnceLock<Schemas<'static>> = OnceLock::new();
+    SCHEMAS.get_or_init(|| Schemas::new(spec()))
 }
 
 /// Milliseconds since the Unix epoch.
@@ -60,7 +68,6 @@ pub struct App {
     pub config: Config,
     pub creds: Credentials,
     pub key: Vec<u8>,
-    pub spec: Value,
     pub router: Router,
     pub state: Mutex<State>,
     pub faults: Mutex<Faults>,
@@ -186,8 +193,7 @@ pub async fn start(config: Config) -> Result<EmulatorHandle, Error> {
         client_id: config.client_id.clone().unwrap_or(marker.client_id),
         client_secret: config.client_secret.clone().unwrap_or(marker.client_secret),
     };
-    let spec = spec();
-    let router = Router::from_spec(&spec);
+    let router = Router::from_spec(spec());
     let addr = std::net::SocketAddr::new(config.bind, config.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -211,7 +217,6 @@ pub async fn start(config: Config) -> Result<EmulatorHandle, Error> {
         config,
         creds,
         key,
-        spec,
         router,
         state: Mutex::new(state),
         counters: Mutex::new(Counters::default()),
