@@ -295,5 +295,8 @@ impl Drop for EmulatorHandle {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+        // Connections still open may keep the server's state alive for a
+        // while; the data directory is released now.
+        self.app.state().close();
     }
 }

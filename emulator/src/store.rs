@@ -132,6 +132,8 @@ pub struct State {
     pub seq: u64,
     log: Option<(PathBuf, File)>,
     dirty: BTreeSet<String>,
+    /// Set when the emulator stopped: nothing more may be written.
+    closed: bool,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -156,6 +158,7 @@ impl State {
             seq: 0,
             log: None,
             dirty: BTreeSet::new(),
+            closed: false,
         }
     }
 
@@ -220,12 +223,15 @@ impl State {
                 format!("{MARKER} is there but {LOG} is missing"),
             ));
         }
-        state.replay(&log_path, dir)?;
         let file = OpenOptions::new()
-            .create(true)
             .append(true)
             .open(&log_path)
             .map_err(io_err(&log_path))?;
+        // One emulator per directory: a second one would interleave its writes.
+        if file.try_lock().is_err() {
+            return Err(refuse(dir, "another emulator is using it"));
+        }
+        state.replay(&log_path, dir)?;
         state.log = Some((log_path, file));
         Ok((state, marker))
     }
@@ -300,6 +306,9 @@ impl State {
 
     /// Writes every change since the last commit and syncs it to disk.
     pub fn commit(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Err(std::io::Error::other("the emulator has stopped"));
+        }
         let dirty = std::mem::take(&mut self.dirty);
         let Some((_, file)) = self.log.as_mut() else {
             return Ok(());
@@ -318,6 +327,12 @@ impl State {
         }
         file.write_all(&buf)?;
         file.sync_data()
+    }
+
+    /// Stops writing and lets go of the data directory.
+    pub fn close(&mut self) {
+        self.closed = true;
+        self.log = None;
     }
 
     pub fn get(&self, id: &str) -> Option<&Entity> {

@@ -127,3 +127,21 @@ async fn a_torn_last_line_is_dropped() {
     let env = start(Emulator::builder().data_dir(dir.path())).await;
     assert_eq!(env.emu.stats().products, 1);
 }
+
+#[tokio::test]
+async fn one_emulator_per_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start(Emulator::builder().data_dir(dir.path())).await;
+    let err = Emulator::builder()
+        .data_dir(dir.path())
+        .start()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("another emulator"), "{err}");
+    first.emu.shutdown().await;
+    let again = Emulator::builder().data_dir(dir.path()).start().await;
+    assert!(
+        again.is_ok(),
+        "the directory is free once the first one stopped"
+    );
+}
