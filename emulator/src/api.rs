@@ -390,7 +390,7 @@ fn submission_op(ctx: &Ctx<'_>, what: &str) -> ApiResult {
     let s = child(&st, ctx, Kind::Submission, "submissionID")?.clone();
     let items = match what {
         "get" => return Ok(entity(StatusCode::OK, &view(ctx.app, &s))),
-        "validations" => submissions::validations(&s),
+        "validations" => submissions::validations(ctx.app, &s),
         "reports" => submissions::reports(ctx.app, &s),
         "workflow" => submissions::workflow(ctx.app, &s),
         "promote" => {

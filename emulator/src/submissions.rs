@@ -327,12 +327,22 @@ pub fn deletable(app: &App, e: &Entity) -> bool {
 }
 
 /// `…/validations`.
-pub fn validations(e: &Entity) -> Vec<Value> {
-    e.meta
-        .get("validations")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+/// Entries appear once the step that found them has finished.
+pub fn validations(app: &App, e: &Entity) -> Vec<Value> {
+    match substate(app, e) {
+        "Failed" => e
+            .meta
+            .get("validations")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        "FailedInCertification" => vec![item(
+            "Certification-50001",
+            "The offer did not pass certification; see the certification report.".into(),
+            &e.id,
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// `…/reports`: the certification report.

@@ -368,6 +368,8 @@ async fn a_marked_listing_fails_certification() {
     );
     env.wait_for(&sp, |v| v["substate"] == "FailedInCertification")
         .await;
+    let vals = env.get(&format!("{sp}/validations")).await.json();
+    assert_eq!(vals["value"][0]["errorCode"], "Certification-50001");
     assert_eq!(
         env.get(&format!("{sp}/reports")).await.json()["value"][0]["status"],
         "Failed"
