@@ -389,3 +389,21 @@ async fn a_resource_that_is_not_the_current_draft_is_refused() {
     let (_, detail) = a.ich();
     assert!(detail["data"]["resources[0]"].is_array(), "{detail}");
 }
+
+#[tokio::test]
+async fn auto_promote_goes_live_without_promote() {
+    let env = start(Emulator::builder().certification_delay(Duration::from_millis(30))).await;
+    let p = env.product("offer-auto").await;
+    fill_listing(&env, &p, "Auto").await;
+    let resources = offer_resources(&env, &p, &["Listing", "ResellerConfiguration"]).await;
+    let req = json!({"resourceType": "SubmissionCreationRequest", "targets": [{"type": "Scope", "value": "preview"}],
+        "resources": resources, "publishOption": {"isAutoPromote": true}});
+    let a = env.post(&format!("/products/{p}/submissions"), req).await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let sp = format!(
+        "/products/{p}/submissions/{}",
+        a.json()["id"].as_str().unwrap()
+    );
+    let done = env.wait_for(&sp, |v| v["substate"] == "InStore").await;
+    assert_eq!(done["state"], "Published");
+}
