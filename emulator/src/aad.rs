@@ -58,14 +58,20 @@ fn aad_error(status: StatusCode, error: &str, code: u32, text: &str) -> Resp {
 pub fn token(
     creds: &Credentials,
     key: &[u8],
-    lifetime_secs: u64,
+    lifetime: std::time::Duration,
     tenant: &str,
     v2: bool,
+    basic: Option<&str>,
     form: &[u8],
 ) -> Resp {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(form)
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(form)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
+    // The client may authenticate with HTTP Basic instead of form fields.
+    if let Some((id, secret)) = basic.and_then(basic_credentials) {
+        pairs.push(("client_id".into(), id));
+        pairs.push(("client_secret".into(), secret));
+    }
     let get = |name: &str| {
         pairs
             .iter()
@@ -142,9 +148,12 @@ pub fn token(
             ),
         );
     }
-    let now = now_secs();
-    let exp = now + lifetime_secs;
-    let access_token = issue(key, &creds.tenant_id, &creds.client_id, now, exp);
+    let lifetime_secs = lifetime.as_secs();
+    let now_ms = crate::app::now_ms();
+    let exp_ms = now_ms.saturating_add(lifetime.as_millis() as u64);
+    let now = now_ms / 1000;
+    let exp = exp_ms / 1000;
+    let access_token = issue(key, &creds.tenant_id, &creds.client_id, now, exp_ms);
     let body = if v2 {
         json!({
             "token_type": "Bearer",
@@ -166,8 +175,28 @@ pub fn token(
     json(StatusCode::OK, &body)
 }
 
-/// A signed token valid from `nbf` to `exp` (seconds since the epoch).
-pub fn issue(key: &[u8], tenant: &str, client: &str, nbf: u64, exp: u64) -> String {
+/// The client id and secret of an `Authorization: Basic …` header.
+fn basic_credentials(header: &str) -> Option<(String, String)> {
+    let (scheme, value) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let dec = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Some((dec(id)?, dec(secret)?))
+}
+
+/// A signed token valid from `nbf` (seconds since the epoch) to `exp_ms`
+/// (milliseconds, so that lifetimes under a second work in tests).
+pub fn issue(key: &[u8], tenant: &str, client: &str, nbf: u64, exp_ms: u64) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"HS256"}"#);
     let claims = json!({
         "aud": RESOURCE,
@@ -176,7 +205,8 @@ pub fn issue(key: &[u8], tenant: &str, client: &str, nbf: u64, exp: u64) -> Stri
         "appid": client,
         "iat": nbf,
         "nbf": nbf,
-        "exp": exp,
+        "exp": exp_ms.div_ceil(1000),
+        "exp_ms": exp_ms,
         "jti": uuid::Uuid::new_v4().to_string(),
     });
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
@@ -215,10 +245,10 @@ pub fn authorized(key: &[u8], header: Option<&str>) -> bool {
         return false;
     };
     let now = now_secs();
-    let exp = claims.get("exp").and_then(Value::as_u64).unwrap_or(0);
+    let exp_ms = claims.get("exp_ms").and_then(Value::as_u64).unwrap_or(0);
     let nbf = claims
         .get("nbf")
         .and_then(Value::as_u64)
         .unwrap_or(u64::MAX);
-    nbf <= now + 300 && now < exp
+    nbf <= now + 300 && crate::app::now_ms() < exp_ms
 }

@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::http::{empty, entity, json, query_get, query_pairs, ApiError, ApiResult, Resp};
 use crate::lifecycle::{self, view};
 use crate::paging;
-use crate::schema::{required_on_create, Schemas};
+use crate::schema::required_on_create;
 use crate::store::{new_etag, Entity, Kind, State};
 use crate::submissions;
 
@@ -40,8 +40,7 @@ impl Ctx<'_> {
             Some(Value::Object(m)) => m.clone(),
             _ => Map::new(),
         };
-        m.remove("id");
-        m.remove("@odata.etag");
+        m.retain(|k, _| !k.eq_ignore_ascii_case("id") && !k.eq_ignore_ascii_case("@odata.etag"));
         m
     }
 }
@@ -74,7 +73,7 @@ pub async fn handle(app: &Arc<App>, req: Request<Body>, rest: &str, request_id: 
             .into_response(&op, &correlation)
         }
     };
-    let body = match check_body(app, &op, schema_name.as_deref(), &bytes) {
+    let body = match check_body(&op, schema_name.as_deref(), &bytes) {
         Ok(b) => b,
         Err(e) => return e.into_response(&op, &correlation),
     };
@@ -94,12 +93,7 @@ pub async fn handle(app: &Arc<App>, req: Request<Body>, rest: &str, request_id: 
     }
 }
 
-fn check_body(
-    app: &App,
-    op: &str,
-    schema: Option<&str>,
-    bytes: &[u8],
-) -> Result<Option<Value>, ApiError> {
+fn check_body(op: &str, schema: Option<&str>, bytes: &[u8]) -> Result<Option<Value>, ApiError> {
     let Some(schema) = schema else {
         return Ok(None);
     };
@@ -108,7 +102,7 @@ fn check_body(
     }
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request("body", format!("The body is not valid JSON: {e}.")))?;
-    let checked = Schemas::new(&app.spec)
+    let checked = crate::app::schemas()
         .check(schema, &value)
         .map_err(ApiError::invalid)?;
     let missing: Vec<(String, String)> = required_on_create(op)
@@ -144,9 +138,18 @@ fn child<'s>(
     param: &str,
 ) -> Result<&'s Entity, ApiError> {
     product(st, ctx)?;
+    let listing = ctx.params.get("listingID").filter(|_| param != "listingID");
     st.get(ctx.param(param))
         .filter(|e| e.kind == kind && e.product.as_deref() == Some(ctx.param("productID")))
+        .filter(|e| listing.is_none() || e.parent.as_ref() == listing)
         .ok_or_else(|| ApiError::not_found(&format!("{kind:?}")))
+}
+
+/// The listing named by the `listingID` parameter.
+fn parent_listing<'s>(st: &'s State, ctx: &Ctx<'_>, pid: &str) -> Result<&'s Entity, ApiError> {
+    st.get(ctx.param("listingID"))
+        .filter(|e| e.kind == Kind::Listing && e.product.as_deref() == Some(pid))
+        .ok_or_else(|| ApiError::not_found("listing"))
 }
 
 fn check_if_match(headers: &HeaderMap, e: &Entity) -> Result<(), ApiError> {
@@ -193,10 +196,8 @@ fn list_kind(ctx: &Ctx<'_>, kind: Kind, parent: Option<&str>) -> ApiResult {
     let st = ctx.app.state();
     product(&st, ctx)?;
     let pid = ctx.param("productID");
-    if let Some(p) = parent {
-        st.get(ctx.param(p))
-            .filter(|e| e.product.as_deref() == Some(pid))
-            .ok_or_else(|| ApiError::not_found(p.trim_end_matches("ID")))?;
+    if parent.is_some() {
+        parent_listing(&st, ctx, pid)?;
     }
     let items = st.find(kind, |e| {
         e.product.as_deref() == Some(pid)
@@ -209,13 +210,7 @@ fn create(ctx: &Ctx<'_>, kind: Kind, parent: Option<&str>, instance: Option<Stri
     let mut st = ctx.app.state();
     let pid = product(&st, ctx)?.id.clone();
     let parent_id = match parent {
-        Some(p) => Some(
-            st.get(ctx.param(p))
-                .filter(|e| e.product.as_deref() == Some(pid.as_str()))
-                .ok_or_else(|| ApiError::not_found(p.trim_end_matches("ID")))?
-                .id
-                .clone(),
-        ),
+        Some(_) => Some(parent_listing(&st, ctx, &pid)?.id.clone()),
         None => None,
     };
     let mut e = Entity::new(kind, Some(&pid), ctx.body_map());
@@ -395,7 +390,7 @@ fn submission_op(ctx: &Ctx<'_>, what: &str) -> ApiResult {
     let s = child(&st, ctx, Kind::Submission, "submissionID")?.clone();
     let items = match what {
         "get" => return Ok(entity(StatusCode::OK, &view(ctx.app, &s))),
-        "validations" => submissions::validations(&s),
+        "validations" => submissions::validations(ctx.app, &s),
         "reports" => submissions::reports(ctx.app, &s),
         "workflow" => submissions::workflow(ctx.app, &s),
         "promote" => {
@@ -403,7 +398,11 @@ fn submission_op(ctx: &Ctx<'_>, what: &str) -> ApiResult {
             submissions::promote(ctx.app, &mut s)?;
             let s = st.put(s);
             commit(&mut st)?;
-            return Ok(entity(StatusCode::OK, &view(ctx.app, &s)));
+            // The answer is the workflow of the live publish.
+            let live = submissions::workflow(ctx.app, &s)
+                .pop()
+                .unwrap_or(Value::Null);
+            return Ok(json(StatusCode::OK, &live));
         }
         _ => {
             if !submissions::deletable(ctx.app, &s) {
@@ -555,31 +554,5 @@ fn dispatch(ctx: &Ctx<'_>) -> ApiResult {
         other => Err(ApiError::internal(format!(
             "The operation {other} is not served."
         ))),
-    }
-}
-
-/// Every operation id `dispatch` serves, for the test that all 78 are covered.
-#[cfg(test)]
-pub fn served(op: &str) -> bool {
-    let src = include_str!("api.rs");
-    src.contains(&format!("\"{op}\" =>"))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_operation_of_the_document_is_served() {
-        let spec = crate::app::spec();
-        let mut n = 0;
-        for ops in spec["paths"].as_object().unwrap().values() {
-            for (m, op) in ops.as_object().unwrap() {
-                if ["get", "post", "put", "delete", "patch"].contains(&m.as_str()) {
-                    let id = op["operationId"].as_str().unwrap();
-                    assert!(super::served(id), "{id} is not served");
-                    n += 1;
-                }
-            }
-        }
-        assert_eq!(n, 78);
     }
 }

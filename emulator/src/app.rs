@@ -1,7 +1,7 @@
 //! The running server: shared state, startup, and the first look at every request.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use axum::body::Body;
 use axum::extract::State as AxState;
@@ -12,6 +12,7 @@ use crate::aad::{self, Credentials};
 use crate::faults::{Fault, Faults};
 use crate::http::{empty, json, Resp};
 use crate::routes::Router;
+use crate::schema::Schemas;
 use crate::stats::{Counters, Stats};
 use crate::store::{Kind, Marker, State};
 use crate::{Config, EmulatorHandle, Error};
@@ -19,9 +20,16 @@ use crate::{Config, EmulatorHandle, Error};
 /// The document the routes and schemas come from, embedded at build time.
 const SPEC_TEXT: &str = include_str!("../../spec/ingestion.json");
 
-/// The parsed document.
-pub fn spec() -> Value {
-    serde_json::from_str(SPEC_TEXT).unwrap_or(Value::Null)
+/// The parsed document, shared by every emulator of the process.
+pub fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| serde_json::from_str(SPEC_TEXT).unwrap_or(Value::Null))
+}
+
+/// The document's schemas, prepared once.
+pub fn schemas() -> &'static Schemas<'static> {
+    static SCHEMAS: OnceLock<Schemas<'static>> = OnceLock::new();
+    SCHEMAS.get_or_init(|| Schemas::new(spec()))
 }
 
 /// Milliseconds since the Unix epoch.
@@ -60,7 +68,6 @@ pub struct App {
     pub config: Config,
     pub creds: Credentials,
     pub key: Vec<u8>,
-    pub spec: Value,
     pub router: Router,
     pub state: Mutex<State>,
     pub faults: Mutex<Faults>,
@@ -101,7 +108,7 @@ fn random_hex(bytes: usize) -> String {
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -186,8 +193,7 @@ pub async fn start(config: Config) -> Result<EmulatorHandle, Error> {
         client_id: config.client_id.clone().unwrap_or(marker.client_id),
         client_secret: config.client_secret.clone().unwrap_or(marker.client_secret),
     };
-    let spec = spec();
-    let router = Router::from_spec(&spec);
+    let router = Router::from_spec(spec());
     let addr = std::net::SocketAddr::new(config.bind, config.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -211,7 +217,6 @@ pub async fn start(config: Config) -> Result<EmulatorHandle, Error> {
         config,
         creds,
         key,
-        spec,
         router,
         state: Mutex::new(state),
         counters: Mutex::new(Counters::default()),
@@ -267,12 +272,25 @@ async fn route(app: &Arc<App>, req: Request<Body>, request_id: &str) -> Resp {
             lock(&app.counters).token_requests += 1;
             let v2 = segs.len() == 4;
             let tenant = tenant.to_string();
+            let basic = req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let form = match axum::body::to_bytes(req.into_body(), 64 * 1024).await {
                 Ok(b) => b,
                 Err(_) => return empty(StatusCode::PAYLOAD_TOO_LARGE),
             };
-            let lifetime = app.config.token_lifetime.as_secs();
-            aad::token(&app.creds, &app.key, lifetime, &tenant, v2, &form)
+            let lifetime = app.config.token_lifetime;
+            aad::token(
+                &app.creds,
+                &app.key,
+                lifetime,
+                &tenant,
+                v2,
+                basic.as_deref(),
+                &form,
+            )
         }
         [account, ..] if *account == crate::blob::ACCOUNT => {
             lock(&app.counters).blob_requests += 1;
@@ -293,7 +311,10 @@ async fn route(app: &Arc<App>, req: Request<Body>, request_id: &str) -> Resp {
                 Fault::Throttle => {
                     let mut r = json(
                         StatusCode::TOO_MANY_REQUESTS,
-                        &Value::String("Rate limit is exceeded. Try again in 1 seconds.".into()),
+                        &serde_json::json!({
+                            "statusCode": 429,
+                            "message": "Rate limit is exceeded. Try again in 1 seconds.",
+                        }),
                     );
                     r.headers_mut()
                         .insert("retry-after", HeaderValue::from_static("1"));

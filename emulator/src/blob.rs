@@ -116,6 +116,12 @@ fn storage_error(status: StatusCode, code: &str, message: &str) -> Resp {
     r
 }
 
+fn add_request_id(r: &mut Resp) {
+    if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        r.headers_mut().insert("x-ms-request-id", v);
+    }
+}
+
 fn auth_failed(detail: &str) -> Resp {
     storage_error(
         StatusCode::FORBIDDEN,
@@ -131,49 +137,49 @@ fn check_sas(
     container: &str,
     blob: &str,
     need: char,
-) -> Result<(), Resp> {
+) -> Result<(), Box<Resp>> {
     let get = |k: &str| query_get(query, k);
     let (Some(sp), Some(se), Some(sig), Some(sv), Some(sr)) =
         (get("sp"), get("se"), get("sig"), get("sv"), get("sr"))
     else {
-        return Err(storage_error(
+        return Err(Box::new(storage_error(
             StatusCode::FORBIDDEN,
             "AuthenticationFailed",
             "Server failed to authenticate the request: the signature is missing.",
-        ));
+        )));
     };
     let st = get("st").unwrap_or("");
     let spr = get("spr").unwrap_or("");
     if sv != SAS_VERSION || sr != "b" {
-        return Err(auth_failed("Signature did not match."));
+        return Err(Box::new(auth_failed("Signature did not match.")));
     }
     let Ok(sig_bytes) = STANDARD.decode(sig) else {
-        return Err(auth_failed("Signature fields not well formed."));
+        return Err(Box::new(auth_failed("Signature fields not well formed.")));
     };
     if !verify(
         &app.key,
         string_to_sign(sp, st, se, container, blob, spr).as_bytes(),
         &sig_bytes,
     ) {
-        return Err(auth_failed("Signature did not match."));
+        return Err(Box::new(auth_failed("Signature did not match.")));
     }
     let now = sas_time(now_ms());
     if se <= now.as_str() {
-        return Err(auth_failed(&format!(
+        return Err(Box::new(auth_failed(&format!(
             "Signed expiry time [{se}] has to be after the current time [{now}]."
-        )));
+        ))));
     }
     if !st.is_empty() && st > now.as_str() {
-        return Err(auth_failed(&format!(
+        return Err(Box::new(auth_failed(&format!(
             "Signed start time [{st}] is after the current time [{now}]."
-        )));
+        ))));
     }
     if !sp.contains(need) {
-        return Err(storage_error(
+        return Err(Box::new(storage_error(
             StatusCode::FORBIDDEN,
             "AuthorizationPermissionMismatch",
             "This request is not authorized to perform this operation using this permission.",
-        ));
+        )));
     }
     Ok(())
 }
@@ -226,53 +232,65 @@ fn httpdate(ms: u64) -> String {
     )
 }
 
-/// Streams a body into a new file; returns its MD5.
-async fn receive(body: Body, dest: &Path) -> Result<Vec<u8>, Resp> {
+/// Streams a body into a new file; returns its MD5 when asked to compute it.
+async fn receive(body: Body, dest: &Path, want_md5: bool) -> Result<Option<Vec<u8>>, Box<Resp>> {
     let io_fail = |_| {
-        storage_error(
+        Box::new(storage_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError",
             "The server could not store the data.",
-        )
+        ))
     };
-    let mut file = tokio::fs::File::create(dest).await.map_err(io_fail)?;
-    let mut md5 = Md5::new();
+    let file = tokio::fs::File::create(dest).await.map_err(io_fail)?;
+    let mut file = tokio::io::BufWriter::with_capacity(1 << 20, file);
+    let mut md5 = want_md5.then(Md5::new);
     let mut total = 0u64;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else {
             let _ = tokio::fs::remove_file(dest).await;
-            return Err(storage_error(
+            return Err(Box::new(storage_error(
                 StatusCode::BAD_REQUEST,
                 "InvalidInput",
                 "The request body could not be read.",
-            ));
+            )));
         };
         total += chunk.len() as u64;
         if total > MAX_BODY {
             let _ = tokio::fs::remove_file(dest).await;
-            return Err(storage_error(
+            return Err(Box::new(storage_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestBodyTooLarge",
                 "The request body is too large.",
-            ));
+            )));
         }
-        md5.update(&chunk);
+        if let Some(m) = md5.as_mut() {
+            m.update(&chunk);
+        }
         file.write_all(&chunk).await.map_err(io_fail)?;
     }
-    file.sync_all().await.map_err(io_fail)?;
-    Ok(md5.finalize().to_vec())
+    file.flush().await.map_err(io_fail)?;
+    file.get_ref().sync_all().await.map_err(io_fail)?;
+    Ok(md5.map(|m| m.finalize().to_vec()))
 }
 
-fn md5_matches(headers: &HeaderMap, got: &[u8]) -> bool {
+fn md5_matches(headers: &HeaderMap, got: Option<&[u8]>) -> bool {
     match headers.get("content-md5").and_then(|v| v.to_str().ok()) {
         None => true,
-        Some(sent) => STANDARD.decode(sent.trim()).is_ok_and(|s| s == got),
+        Some(sent) => STANDARD
+            .decode(sent.trim())
+            .is_ok_and(|s| Some(s.as_slice()) == got),
     }
 }
 
 /// Serves a request under `/{ACCOUNT}/`.
 pub async fn handle(app: &Arc<App>, req: Request<Body>) -> Resp {
+    let mut r = serve(app, req).await;
+    add_request_id(&mut r);
+    r
+}
+
+async fn serve(app: &Arc<App>, req: Request<Body>) -> Resp {
     let path = req.uri().path().to_string();
     let query = query_pairs(req.uri().query());
     let mut parts = path.splitn(4, '/').skip(2);
@@ -295,7 +313,7 @@ pub async fn handle(app: &Arc<App>, req: Request<Body>) -> Resp {
         'w'
     };
     if let Err(r) = check_sas(app, &query, &container, &blob, need) {
-        return r;
+        return *r;
     }
     let comp = query_get(&query, "comp").map(str::to_ascii_lowercase);
     let headers = req.headers().clone();
@@ -342,11 +360,11 @@ async fn put_blob(app: &App, headers: &HeaderMap, body: Body, container: &str, b
     let tmp = app
         .blob_dir
         .join(format!("{}.tmp", uuid::Uuid::new_v4().simple()));
-    let md5 = match receive(body, &tmp).await {
+    let md5 = match receive(body, &tmp, headers.contains_key("content-md5")).await {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
-    if !md5_matches(headers, &md5) {
+    if !md5_matches(headers, md5.as_deref()) {
         let _ = tokio::fs::remove_file(&tmp).await;
         return storage_error(StatusCode::BAD_REQUEST, "Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
     }
@@ -357,7 +375,7 @@ async fn put_blob(app: &App, headers: &HeaderMap, body: Body, container: &str, b
             "The server could not store the blob.",
         );
     }
-    created(Some(&md5))
+    created(md5.as_deref())
 }
 
 async fn put_block(
@@ -385,11 +403,11 @@ async fn put_block(
     }
     let name: String = id.iter().map(|b| format!("{b:02x}")).collect();
     let tmp = dir.join(format!("{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
-    let md5 = match receive(body, &tmp).await {
+    let md5 = match receive(body, &tmp, headers.contains_key("content-md5")).await {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
-    if !md5_matches(headers, &md5) {
+    if !md5_matches(headers, md5.as_deref()) {
         let _ = tokio::fs::remove_file(&tmp).await;
         return storage_error(StatusCode::BAD_REQUEST, "Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
     }
@@ -400,7 +418,7 @@ async fn put_block(
             "The server could not store the block.",
         );
     }
-    created(Some(&md5))
+    created(md5.as_deref())
 }
 
 /// The block ids of a `<BlockList>` document, in order.

@@ -80,6 +80,7 @@ pub(crate) struct Config {
     pub seed: u64,
     pub token_lifetime: Duration,
     pub page_size: usize,
+    pub sas_lifetime: Duration,
     pub data_dir: Option<PathBuf>,
     pub bind: IpAddr,
     pub port: u16,
@@ -99,6 +100,7 @@ impl Default for Config {
             seed: 0,
             token_lifetime: Duration::from_secs(3600),
             page_size: 3,
+            sas_lifetime: Duration::from_secs(24 * 3600),
             data_dir: None,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
@@ -167,6 +169,11 @@ impl EmulatorBuilder {
     /// The most items a page of a collection holds; pages hold 1 to this many (default 3).
     pub fn page_size(mut self, n: usize) -> Self {
         self.config.page_size = n;
+        self
+    }
+    /// How long a `fileSasUri` stays valid (default one day).
+    pub fn sas_lifetime(mut self, d: Duration) -> Self {
+        self.config.sas_lifetime = d;
         self
     }
     /// Keep state (and uploaded blobs) in this directory, surviving restarts.
@@ -288,5 +295,8 @@ impl Drop for EmulatorHandle {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+        // Connections still open may keep the server's state alive for a
+        // while; the data directory is released now.
+        self.app.state().close();
     }
 }

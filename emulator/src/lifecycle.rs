@@ -114,6 +114,14 @@ pub fn add_branches(app: &App, st: &mut State, product: &Entity, variant: Option
         );
         draft.instance = Some(instance);
         draft.variant = variant.map(|v| v.id.clone());
+        // A plan's listing starts with the plan's name as its title.
+        if let (Kind::Listing, Some(name)) =
+            (kind, variant.and_then(|v| v.body_str("friendlyName")))
+        {
+            draft
+                .body
+                .insert("title".into(), Value::String(name.to_string()));
+        }
         st.put(draft);
     }
 }
@@ -183,7 +191,12 @@ pub fn blob_name(e: &Entity) -> String {
 /// Gives a new upload entity its `fileSasUri` and first state.
 pub fn prepare_upload(app: &App, e: &mut Entity) {
     let blob = blob_name(e);
-    let uri = crate::blob::sas_url(app, &blob, "rcw", 24 * 3600 * 1000);
+    let uri = crate::blob::sas_url(
+        app,
+        &blob,
+        "rcw",
+        app.config.sas_lifetime.as_millis() as u64,
+    );
     e.body.insert("fileSasUri".into(), Value::String(uri));
     e.body
         .insert("state".into(), Value::String("PendingUpload".into()));
@@ -192,10 +205,8 @@ pub fn prepare_upload(app: &App, e: &mut Entity) {
 
 /// Applies a client's update to an upload entity: `state: Uploaded` starts processing.
 pub fn update_upload(app: &App, old: &Entity, new: &mut Entity) {
-    for key in ["fileSasUri"] {
-        if let Some(v) = old.body.get(key) {
-            new.body.insert(key.into(), v.clone());
-        }
+    if let Some(v) = old.body.get("fileSasUri") {
+        new.body.insert("fileSasUri".into(), v.clone());
     }
     let sent = new.body_str("state").unwrap_or("").to_string();
     let current = upload_state(app, old);
@@ -210,7 +221,11 @@ pub fn update_upload(app: &App, old: &Entity, new: &mut Entity) {
             || old
                 .body_str("fileName")
                 .is_some_and(|f| f.to_ascii_lowercase().ends_with(".zip"));
-        let outcome = match crate::blob::peek(app, &blob) {
+        let peeked = crate::blob::peek(app, &blob);
+        if let (Some((len, _)), Kind::Package) = (&peeked, old.kind) {
+            new.body.insert("fileSize".into(), json!(len));
+        }
+        let outcome = match peeked {
             None => ("ProcessFailed", "The file was not uploaded."),
             Some((0, _)) => ("ProcessFailed", "The uploaded file is empty."),
             Some((_, head)) if is_zip_expected && head != b"PK\x03\x04" => {
@@ -218,11 +233,6 @@ pub fn update_upload(app: &App, old: &Entity, new: &mut Entity) {
             }
             Some(_) => ("Processed", ""),
         };
-        if let Some((len, _)) = crate::blob::peek(app, &blob) {
-            if old.kind == Kind::Package {
-                new.body.insert("fileSize".into(), json!(len));
-            }
-        }
         new.meta.insert("uploadedAt".into(), json!(now_ms()));
         new.meta.insert("outcome".into(), json!(outcome.0));
         new.meta.insert("failure".into(), json!(outcome.1));

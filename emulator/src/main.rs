@@ -123,6 +123,7 @@ async fn main() {
     if let Some(v) = args.client_secret {
         b = b.client_secret(v);
     }
+    let stop = signals();
     let emu = match b.start().await {
         Ok(e) => e,
         Err(e) => {
@@ -140,29 +141,36 @@ async fn main() {
         let _ = writeln!(out, "# ready");
         let _ = out.flush();
     }
-    wait_for_signal().await;
+    stop.await;
     emu.shutdown().await;
 }
 
-async fn wait_for_signal() {
+/// Installs the SIGINT and SIGTERM handlers now; the future ends at the first signal.
+fn signals() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let int = signal(SignalKind::interrupt());
+        let term = signal(SignalKind::terminate());
+        async move {
+            match (int, term) {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

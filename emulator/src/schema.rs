@@ -362,13 +362,11 @@ pub fn required_on_create(operation: &str) -> &'static [&'static str] {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use serde_json::json;
 
     #[test]
     fn names_are_normalised_and_types_checked() {
-        let spec = crate::app::spec();
-        let s = Schemas::new(&spec);
+        let s = crate::app::schemas();
         let v = s
             .check("AzureProduct", &json!({"ResourceType": "AzureApplication", "externalIds": [{"TYPE": "AzureOfferId", "value": "x"}], "extra": 1}))
             .unwrap();

@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 /// Requests made to the ingestion API so far, and resources held now.
+///
+/// `GET /_emulator/stats` answers the same as JSON with camelCase names
+/// (`total`, `writes`, `byMethod`, `products`, …), for tools not written in Rust.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {

@@ -132,6 +132,8 @@ pub struct State {
     pub seq: u64,
     log: Option<(PathBuf, File)>,
     dirty: BTreeSet<String>,
+    /// Set when the emulator stopped: nothing more may be written.
+    closed: bool,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -156,6 +158,7 @@ impl State {
             seq: 0,
             log: None,
             dirty: BTreeSet::new(),
+            closed: false,
         }
     }
 
@@ -185,16 +188,24 @@ impl State {
             }
             m
         } else {
+            // What a start interrupted before the marker was written leaves behind.
+            let ours = |e: &std::fs::DirEntry| {
+                let name = e.file_name();
+                name == "blobs"
+                    || name == "MARKER.tmp"
+                    || (name == LOG && e.metadata().is_ok_and(|m| m.len() == 0))
+            };
             let foreign = std::fs::read_dir(dir)
                 .map_err(io_err(dir))?
                 .filter_map(Result::ok)
-                .any(|e| e.file_name() != "blobs");
+                .any(|e| !ours(&e));
             if foreign {
                 return Err(refuse(
                     dir,
                     format!("it has files but no {MARKER}: not an emulator data directory"),
                 ));
             }
+            write_synced(&dir.join(LOG), b"")?;
             let mut m = fresh;
             m.format = FORMAT.into();
             m.version = VERSION;
@@ -206,14 +217,21 @@ impl State {
         };
         let log_path = dir.join(LOG);
         let mut state = State::in_memory();
-        if log_path.exists() {
-            state.replay(&log_path, dir)?;
+        if !log_path.exists() {
+            return Err(refuse(
+                dir,
+                format!("{MARKER} is there but {LOG} is missing"),
+            ));
         }
         let file = OpenOptions::new()
-            .create(true)
             .append(true)
             .open(&log_path)
             .map_err(io_err(&log_path))?;
+        // One emulator per directory: a second one would interleave its writes.
+        if file.try_lock().is_err() {
+            return Err(refuse(dir, "another emulator is using it"));
+        }
+        state.replay(&log_path, dir)?;
         state.log = Some((log_path, file));
         Ok((state, marker))
     }
@@ -288,6 +306,9 @@ impl State {
 
     /// Writes every change since the last commit and syncs it to disk.
     pub fn commit(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Err(std::io::Error::other("the emulator has stopped"));
+        }
         let dirty = std::mem::take(&mut self.dirty);
         let Some((_, file)) = self.log.as_mut() else {
             return Ok(());
@@ -308,12 +329,18 @@ impl State {
         file.sync_data()
     }
 
+    /// Stops writing and lets go of the data directory.
+    pub fn close(&mut self) {
+        self.closed = true;
+        self.log = None;
+    }
+
     pub fn get(&self, id: &str) -> Option<&Entity> {
         self.entities.get(id)
     }
 
     /// Entities of a kind, matching a predicate, in creation order.
-    pub fn find<'a>(&'a self, kind: Kind, pred: impl Fn(&Entity) -> bool) -> Vec<&'a Entity> {
+    pub fn find(&self, kind: Kind, pred: impl Fn(&Entity) -> bool) -> Vec<&Entity> {
         let mut v: Vec<&Entity> = self
             .entities
             .values()
@@ -324,7 +351,7 @@ impl State {
     }
 
     /// Entities of any kind matching a predicate, in creation order.
-    pub fn find_any<'a>(&'a self, pred: impl Fn(&Entity) -> bool) -> Vec<&'a Entity> {
+    pub fn find_any(&self, pred: impl Fn(&Entity) -> bool) -> Vec<&Entity> {
         let mut v: Vec<&Entity> = self.entities.values().filter(|e| pred(e)).collect();
         v.sort_by_key(|e| e.seq);
         v

@@ -209,6 +209,11 @@ pub fn create(app: &App, st: &State, product: &Entity, req: &Value) -> Result<En
     e.meta.insert("createdAt".into(), json!(now_ms()));
     e.meta.insert("plan".into(), json!(plan));
     e.meta.insert("target".into(), json!(target));
+    let auto = field(req, "publishOption")
+        .and_then(|o| field(o, "isAutoPromote"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    e.meta.insert("autoPromote".into(), json!(auto));
     e.meta
         .insert("validations".into(), Value::Array(validations));
     Ok(e)
@@ -237,6 +242,12 @@ fn plan_has_processed_package(app: &App, st: &State, product: &str, variant: &st
     })
 }
 
+/// A live target, or a preview with `publishOption.isAutoPromote`, needs no promote.
+fn goes_live_by_itself(e: &Entity) -> bool {
+    e.meta_str("target") == Some("live")
+        || e.meta.get("autoPromote").and_then(Value::as_bool) == Some(true)
+}
+
 /// Where a submission is now: (state, substate, steps done).
 fn phase(app: &App, e: &Entity) -> (&'static str, &'static str) {
     let c = app.config.certification_delay.as_millis() as u64;
@@ -244,7 +255,7 @@ fn phase(app: &App, e: &Entity) -> (&'static str, &'static str) {
     let created = e.meta_u64("createdAt").unwrap_or(0);
     let t = now.saturating_sub(created);
     let plan = e.meta_str("plan").unwrap_or("ok");
-    let live = e.meta_str("target") == Some("live");
+    let live = goes_live_by_itself(e);
     match plan {
         "failed" => {
             if t < c {
@@ -327,12 +338,22 @@ pub fn deletable(app: &App, e: &Entity) -> bool {
 }
 
 /// `…/validations`.
-pub fn validations(e: &Entity) -> Vec<Value> {
-    e.meta
-        .get("validations")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+/// Entries appear once the step that found them has finished.
+pub fn validations(app: &App, e: &Entity) -> Vec<Value> {
+    match substate(app, e) {
+        "Failed" => e
+            .meta
+            .get("validations")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        "FailedInCertification" => vec![item(
+            "Certification-50001",
+            "The offer did not pass certification; see the certification report.".into(),
+            &e.id,
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// `…/reports`: the certification report.
@@ -383,7 +404,7 @@ pub fn workflow(app: &App, e: &Entity) -> Vec<Value> {
             step("PreviewCreation", 2, false),
         ],
     })];
-    if e.meta_u64("promotedAt").is_some() || e.meta_str("target") == Some("live") {
+    if e.meta_u64("promotedAt").is_some() || goes_live_by_itself(e) {
         out.push(json!({
             "type": "Live",
             "state": if sub == "InStore" { "Completed" } else { "InProgress" },

@@ -1,0 +1,229 @@
+//! The Azure AD token endpoints and the check of bearer tokens.
+
+mod support;
+
+use std::time::Duration;
+
+use partner_center_emulator::Emulator;
+use serde_json::Value;
+use support::fresh;
+
+async fn token_call(
+    env: &support::Env,
+    tenant: &str,
+    v2: bool,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
+    let path = if v2 {
+        "oauth2/v2.0/token"
+    } else {
+        "oauth2/token"
+    };
+    let r = env
+        .http
+        .post(format!("{}/{tenant}/{path}", env.emu.authority_host()))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn v1_and_v2_tokens_are_issued_and_accepted() {
+    let env = fresh().await;
+    let (t, c, s) = (
+        env.emu.tenant_id().to_string(),
+        env.emu.client_id().to_string(),
+        env.emu.client_secret().to_string(),
+    );
+    let (status, v1) = token_call(
+        &env,
+        &t,
+        false,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &c),
+            ("client_secret", &s),
+            ("resource", "https://api.partner.microsoft.com"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    for k in ["expires_in", "ext_expires_in", "expires_on", "not_before"] {
+        assert!(v1[k].is_string(), "{k} is a JSON string in v1: {v1}");
+    }
+    assert_eq!(v1["expires_in"], "3600");
+    let (status, v2) = token_call(
+        &env,
+        &t,
+        true,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &c),
+            ("client_secret", &s),
+            ("scope", "https://api.partner.microsoft.com/.default"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(v2["expires_in"].is_number());
+    let tok = v2["access_token"].as_str().unwrap();
+    let r = env
+        .http
+        .get(format!("{}/products", env.emu.endpoint()))
+        .bearer_auth(tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn refusals_carry_the_aadsts_codes() {
+    let env = fresh().await;
+    let (t, c, s) = (
+        env.emu.tenant_id().to_string(),
+        env.emu.client_id().to_string(),
+        env.emu.client_secret().to_string(),
+    );
+    let res = "https://api.partner.microsoft.com";
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, u64, &'a str);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "11111111-1111-1111-1111-111111111111".into(),
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", &c),
+                ("client_secret", &s),
+                ("resource", res),
+            ],
+            90002,
+            "invalid_request",
+        ),
+        (
+            t.clone(),
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", "nobody"),
+                ("client_secret", &s),
+                ("resource", res),
+            ],
+            700016,
+            "unauthorized_client",
+        ),
+        (
+            t.clone(),
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", &c),
+                ("client_secret", "wrong"),
+                ("resource", res),
+            ],
+            7000215,
+            "invalid_client",
+        ),
+        (
+            t.clone(),
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", &c),
+                ("client_secret", &s),
+                ("resource", "https://graph.microsoft.com"),
+            ],
+            500011,
+            "invalid_resource",
+        ),
+        (
+            t.clone(),
+            vec![
+                ("grant_type", "password"),
+                ("client_id", &c),
+                ("client_secret", &s),
+                ("resource", res),
+            ],
+            70003,
+            "unsupported_grant_type",
+        ),
+    ];
+    for (tenant, form, code, error) in cases {
+        let (status, body) = token_call(&env, &tenant, false, &form).await;
+        assert!(status == 400 || status == 401, "{status}");
+        assert_eq!(body["error"], error);
+        assert_eq!(body["error_codes"][0], code);
+        assert!(body["error_description"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("AADSTS{code}:")));
+        assert!(body["trace_id"].is_string() && body["correlation_id"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn missing_forged_and_expired_tokens_get_an_empty_401() {
+    let env = fresh().await;
+    let url = format!("{}/products", env.emu.endpoint());
+    let mut forged = env.token.clone();
+    forged.pop();
+    forged.push(if env.token.ends_with('A') { 'B' } else { 'A' });
+    for auth in [
+        None,
+        Some("Bearer nonsense".to_string()),
+        Some(format!("Bearer {forged}")),
+    ] {
+        let mut rb = env.http.get(&url);
+        if let Some(a) = auth {
+            rb = rb.header("authorization", a);
+        }
+        let r = rb.send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert!(r.headers().contains_key("request-id") && r.headers().contains_key("x-azure-ref"));
+        assert_eq!(r.text().await.unwrap(), "");
+    }
+    let short =
+        support::start(Emulator::builder().token_lifetime(Duration::from_millis(300))).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let r = short
+        .http
+        .get(format!("{}/products", short.emu.endpoint()))
+        .bearer_auth(&short.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn a_token_of_one_emulator_is_refused_by_another() {
+    let a = fresh().await;
+    let b = fresh().await;
+    let r = b
+        .http
+        .get(format!("{}/products", b.emu.endpoint()))
+        .bearer_auth(&a.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn client_credentials_may_come_as_http_basic() {
+    let env = fresh().await;
+    let r = env
+        .http
+        .post(format!(
+            "{}/{}/oauth2/token",
+            env.emu.authority_host(),
+            env.emu.tenant_id()
+        ))
+        .basic_auth(env.emu.client_id(), Some(env.emu.client_secret()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("resource", "https://api.partner.microsoft.com"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
