@@ -63,6 +63,7 @@ mod error;
 mod offers;
 mod plans;
 mod poll;
+mod source;
 mod submissions;
 mod uploads;
 
@@ -78,8 +79,9 @@ pub use error::{SubmissionFailure, WorkflowError};
 pub use offers::{NewOffer, Offer};
 pub use plans::{NewPlan, Plan, PlanKind};
 pub use poll::PollPolicy;
+pub use source::{IntoUploadSource, UploadSource};
 pub use submissions::{Live, Preview, Published, Submission, Target};
-pub use uploads::{ImageKind, IntoUploadSource, ProcessedFile, ProcessedPackage, UploadSource};
+pub use uploads::{ImageKind, ProcessedFile, ProcessedPackage};
 
 use crate::blob::BlobUploader;
 use crate::Client;

@@ -1,14 +1,11 @@
 //! Files: listing images, videos and packages, from creating their resource
 //! to the service having processed the uploaded bytes.
 
-use std::fmt;
 use std::future::Future;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tokio::io::AsyncRead;
-
 use super::drafts::{Draft, Edit, Listing, TechnicalConfiguration};
+use super::source::{IntoUploadSource, SourceKind, UploadSource};
 use super::{Event, Offer, Plan, Publisher, Result, WorkflowError};
 use crate::blob::Progress;
 use crate::types::{
@@ -84,120 +81,6 @@ impl ProcessedPackage {
         &self.file.file_name
     }
 }
-
-/// What to upload: a file on disk, or bytes from any async reader. Either
-/// way the bytes are streamed, never held whole in memory.
-pub struct UploadSource {
-    file_name: String,
-    kind: SourceKind,
-}
-
-enum SourceKind {
-    Path(PathBuf),
-    Reader {
-        reader: Box<dyn AsyncRead + Send + Unpin>,
-        len: Option<u64>,
-    },
-}
-
-impl fmt::Debug for UploadSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            SourceKind::Path(path) => f.debug_tuple("UploadSource::Path").field(path).finish(),
-            SourceKind::Reader { len, .. } => f
-                .debug_struct("UploadSource::Reader")
-                .field("file_name", &self.file_name)
-                .field("len", len)
-                .finish_non_exhaustive(),
-        }
-    }
-}
-
-impl UploadSource {
-    /// The file at `path`; the service stores it under the path's file name.
-    pub fn path(path: impl Into<PathBuf>) -> Result<UploadSource> {
-        let path = path.into();
-        let file_name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .filter(|n| !n.is_empty())
-            .map(str::to_string)
-            .ok_or_else(|| {
-                WorkflowError::Invalid(format!(
-                    "`{}` does not end in a file name the service can store",
-                    path.display()
-                ))
-            })?;
-        Ok(UploadSource {
-            file_name,
-            kind: SourceKind::Path(path),
-        })
-    }
-
-    /// What `reader` yields, stored as `file_name`. `len`, when known, is
-    /// checked against what the reader yields.
-    pub fn reader(
-        file_name: impl Into<String>,
-        reader: impl AsyncRead + Send + Unpin + 'static,
-        len: Option<u64>,
-    ) -> UploadSource {
-        UploadSource {
-            file_name: file_name.into(),
-            kind: SourceKind::Reader {
-                reader: Box::new(reader),
-                len,
-            },
-        }
-    }
-
-    /// The name the service stores the file under.
-    pub fn file_name(&self) -> &str {
-        &self.file_name
-    }
-
-    /// Fails early, before any resource is created, when the file is not
-    /// there.
-    fn check(&self) -> Result<()> {
-        let SourceKind::Path(path) = &self.kind else {
-            return Ok(());
-        };
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => Ok(()),
-            Ok(_) => Err(WorkflowError::Invalid(format!(
-                "`{}` is not a file",
-                path.display()
-            ))),
-            Err(source) => Err(WorkflowError::File {
-                path: path.clone(),
-                source,
-            }),
-        }
-    }
-}
-
-/// What the upload calls take: an [`UploadSource`], or a path (`&str`,
-/// `String`, `&Path`, `PathBuf`).
-pub trait IntoUploadSource {
-    /// The source, or why it cannot be one.
-    fn into_upload_source(self) -> Result<UploadSource>;
-}
-
-impl IntoUploadSource for UploadSource {
-    fn into_upload_source(self) -> Result<UploadSource> {
-        Ok(self)
-    }
-}
-
-macro_rules! path_sources {
-    ($($t:ty),*) => {$(
-        impl IntoUploadSource for $t {
-            fn into_upload_source(self) -> Result<UploadSource> {
-                UploadSource::path(PathBuf::from(self))
-            }
-        }
-    )*};
-}
-path_sources!(&str, String, &Path, PathBuf, &PathBuf, &String);
 
 /// Where an uploaded resource is in the service's processing.
 enum Stage {
