@@ -61,7 +61,7 @@ pub enum WorkflowError {
     },
 
     /// The service could not process an uploaded file.
-    #[error("the service could not process `{file}` ({resource} {id}): state {state}{}; check that the file is what its kind needs (a package must be a .zip of the application's templates)", detail.as_deref().map(|d| format!(", {d}")).unwrap_or_default())]
+    #[error("the service could not process `{file}` ({resource} {id}): state {state}{}; check that the file is what its kind needs (a package must be a .zip of the application's templates)", detail.as_deref().map(|d| format!(": {}", d.trim_end_matches('.'))).unwrap_or_default())]
     ProcessingFailed {
         /// The file's name, as uploaded.
         file: String,
