@@ -508,6 +508,15 @@ fn explain(message: &str) -> String {
 /// The known name nearest to `given`, if it is near enough to be a slip.
 pub(crate) fn suggestion<'a>(given: &str, known: &[&'a str]) -> Option<&'a str> {
     let given_lower = given.to_ascii_lowercase();
+    // A name cut short (`managed-app`) is a slip too.
+    if given_lower.len() >= 4 {
+        if let Some(k) = known
+            .iter()
+            .find(|k| k.to_ascii_lowercase().starts_with(&given_lower))
+        {
+            return Some(k);
+        }
+    }
     known
         .iter()
         .map(|k| (*k, strsim::damerau_levenshtein(&given_lower, &k.to_ascii_lowercase())))
@@ -538,6 +547,8 @@ mod tests {
         assert_eq!(suggestion("sumary", &known), Some("summary"));
         assert_eq!(suggestion("shortdescription", &known), Some("short_description"));
         assert_eq!(suggestion("colour", &known), None);
+        assert_eq!(suggestion("short", &known), Some("short_description"));
+        assert_eq!(suggestion("key", &known), None);
     }
 
     #[test]
