@@ -24,7 +24,10 @@ fn examples() -> PathBuf {
 }
 
 async fn emulator() -> EmulatorHandle {
-    Emulator::builder().start().await.expect("the emulator starts")
+    Emulator::builder()
+        .start()
+        .await
+        .expect("the emulator starts")
 }
 
 fn publisher(emulator: &EmulatorHandle) -> Publisher {
@@ -101,7 +104,9 @@ async fn apply_on_an_empty_service_creates_everything_and_a_second_apply_writes_
     let def = Definition::load(examples().join("offer.yaml")).unwrap();
 
     let before = emulator.stats().writes;
-    let planned = definition::plan(&publisher, &def, &options()).await.unwrap();
+    let planned = definition::plan(&publisher, &def, &options())
+        .await
+        .unwrap();
     assert_eq!(emulator.stats().writes, before, "plan writes nothing");
     assert!(planned
         .changes
@@ -126,7 +131,10 @@ async fn apply_on_an_empty_service_creates_everything_and_a_second_apply_writes_
         "created plan standard",
         "updated the plan standard technical configuration",
     ] {
-        assert!(lines.contains(expected), "missing `{expected}` in:\n{lines}");
+        assert!(
+            lines.contains(expected),
+            "missing `{expected}` in:\n{lines}"
+        );
     }
     let stats = emulator.stats();
     assert_eq!(stats.products, 1);
@@ -135,10 +143,16 @@ async fn apply_on_an_empty_service_creates_everything_and_a_second_apply_writes_
     assert_eq!(stats.packages, 1);
 
     let writes = stats.writes;
-    let second = definition::apply(&publisher, &def, &options()).await.unwrap();
+    let second = definition::apply(&publisher, &def, &options())
+        .await
+        .unwrap();
     assert!(second.changes.is_empty(), "{}", second.changes);
     assert!(second.changes.to_string().contains("no changes"));
-    assert_eq!(emulator.stats().writes, writes, "the second apply writes nothing");
+    assert_eq!(
+        emulator.stats().writes,
+        writes,
+        "the second apply writes nothing"
+    );
 
     // What was written reads back as the definition says.
     let offer = publisher
@@ -173,7 +187,9 @@ async fn after_editing_one_text_and_one_package_plan_shows_exactly_those_two() {
     let def = ws.load();
 
     let writes = emulator.stats().writes;
-    let planned = definition::plan(&publisher, &def, &options()).await.unwrap();
+    let planned = definition::plan(&publisher, &def, &options())
+        .await
+        .unwrap();
     assert_eq!(emulator.stats().writes, writes, "plan writes nothing");
     assert_eq!(planned.len(), 2, "{planned}");
     let summary = planned.on("offer listing").next().expect("the summary");
@@ -201,7 +217,9 @@ async fn after_editing_one_text_and_one_package_plan_shows_exactly_those_two() {
         .unwrap();
     assert_eq!(applied.changes, planned);
     assert_eq!(emulator.stats().packages, 2, "one new package");
-    let after = definition::plan(&publisher, &def, &options()).await.unwrap();
+    let after = definition::plan(&publisher, &def, &options())
+        .await
+        .unwrap();
     assert!(after.is_empty(), "{after}");
 }
 
@@ -220,11 +238,15 @@ async fn a_change_made_by_someone_else_shows_as_a_difference_to_restore() {
         .unwrap()
         .unwrap();
     publisher
-        .edit_offer::<Listing>(&offer, |l| l.title = Some("Edited in Partner Center".into()))
+        .edit_offer::<Listing>(&offer, |l| {
+            l.title = Some("Edited in Partner Center".into())
+        })
         .await
         .unwrap();
 
-    let planned = definition::plan(&publisher, &def, &options()).await.unwrap();
+    let planned = definition::plan(&publisher, &def, &options())
+        .await
+        .unwrap();
     assert_eq!(planned.len(), 1, "{planned}");
     assert!(
         planned
@@ -267,7 +289,9 @@ async fn an_apply_stopped_after_its_uploads_is_finished_by_the_next_without_uplo
     assert_eq!(emulator.stats().packages, 1, "the package went up");
 
     let publisher = publisher(&emulator);
-    let planned = definition::plan(&publisher, &def, &options()).await.unwrap();
+    let planned = definition::plan(&publisher, &def, &options())
+        .await
+        .unwrap();
     let package = planned
         .on("plan standard technical configuration")
         .find(|c| c.field.as_deref() == Some("package"))
@@ -284,7 +308,9 @@ async fn an_apply_stopped_after_its_uploads_is_finished_by_the_next_without_uplo
     let stats = emulator.stats();
     assert_eq!(stats.packages, 1, "no second upload");
     assert_eq!(stats.images, 1);
-    let after = definition::plan(&publisher, &def, &options()).await.unwrap();
+    let after = definition::plan(&publisher, &def, &options())
+        .await
+        .unwrap();
     assert!(after.is_empty(), "{after}");
 }
 
@@ -309,7 +335,9 @@ async fn plans_the_definition_does_not_list_go_only_with_prune() {
         .await
         .unwrap();
 
-    let kept = definition::plan(&publisher, &def, &options()).await.unwrap();
+    let kept = definition::plan(&publisher, &def, &options())
+        .await
+        .unwrap();
     assert!(kept.is_empty(), "{kept}");
     let pruning = options().prune(true);
     let planned = definition::plan(&publisher, &def, &pruning).await.unwrap();
@@ -360,10 +388,15 @@ fn an_unknown_key_in_a_plan_and_an_unknown_kind_are_refused_too() {
     let err = parse(plans).unwrap_err();
     assert_eq!(err.key(), Some("plans[0].kind"));
     assert!(
-        err.to_string().contains("did you mean `managed-application`?"),
+        err.to_string()
+            .contains("did you mean `managed-application`?"),
         "{err}"
     );
-    let err = parse(&plans.replace("kind: managed-app", "kind: solution-template\n    lisitng: {}")).unwrap_err();
+    let err = parse(&plans.replace(
+        "kind: managed-app",
+        "kind: solution-template\n    lisitng: {}",
+    ))
+    .unwrap_err();
     assert_eq!(err.key(), Some("plans[0].lisitng"));
     assert!(err.to_string().contains("did you mean `listing`?"), "{err}");
     assert_eq!(err.line(), Some(7));
@@ -381,9 +414,15 @@ fn a_value_of_the_wrong_type_names_the_file_line_and_key() {
 
 #[test]
 fn a_missing_file_names_the_definition_the_line_the_key_and_the_file() {
-    let err = parse(&format!("{MINIMAL}  logos:\n    large: assets/no-such-logo.png\n")).unwrap_err();
+    let err = parse(&format!(
+        "{MINIMAL}  logos:\n    large: assets/no-such-logo.png\n"
+    ))
+    .unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, DefinitionError::MissingFile { .. }), "{err:?}");
+    assert!(
+        matches!(err, DefinitionError::MissingFile { .. }),
+        "{err:?}"
+    );
     assert_eq!(err.key(), Some("listing.logos.large"));
     assert_eq!(err.line(), Some(6));
     for expected in ["broken.yaml:6", "listing.logos.large", "no-such-logo.png"] {
@@ -401,7 +440,10 @@ fn json_definitions_give_lines_too_and_ids_are_checked() {
     .unwrap_err();
     assert_eq!(err.key(), Some("reseler"));
     assert_eq!(err.line(), Some(4));
-    assert!(err.to_string().contains("did you mean `reseller`?"), "{err}");
+    assert!(
+        err.to_string().contains("did you mean `reseller`?"),
+        "{err}"
+    );
 
     let err = parse("offer_id: Contoso Offer\nname: Contoso\n").unwrap_err();
     assert_eq!(err.key(), Some("offer_id"));

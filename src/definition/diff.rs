@@ -189,13 +189,20 @@ pub(crate) fn offer_listing_fields(l: &OfferListing) -> Vec<Field> {
     let mut out = Vec::new();
     push(&mut out, "title", "title", &l.title);
     push(&mut out, "summary", "summary", &l.summary);
-    push(&mut out, "short_description", "shortDescription", &l.short_description);
+    push(
+        &mut out,
+        "short_description",
+        "shortDescription",
+        &l.short_description,
+    );
     push(&mut out, "description", "description", &l.description);
     push(&mut out, "keywords", "keywords", &l.keywords);
     if let Some(links) = &l.links {
         let value: Vec<Value> = links
             .iter()
-            .map(|link| json!({"type": "Documentation", "displayText": link.title, "uri": link.uri}))
+            .map(
+                |link| json!({"type": "Documentation", "displayText": link.title, "uri": link.uri}),
+            )
             .collect();
         out.push(field("links", "listingUris", value));
     }
@@ -238,7 +245,12 @@ pub(crate) fn property_fields(p: &Properties) -> Vec<Field> {
     }
     push(&mut out, "app_version", "appVersion", &p.app_version);
     push(&mut out, "terms_of_use", "termsOfUse", &p.terms_of_use);
-    push(&mut out, "standard_contract", "useEnterpriseContract", &p.standard_contract);
+    push(
+        &mut out,
+        "standard_contract",
+        "useEnterpriseContract",
+        &p.standard_contract,
+    );
     out
 }
 
@@ -246,7 +258,11 @@ pub(crate) fn property_fields(p: &Properties) -> Vec<Field> {
 pub(crate) fn offer_availability_fields(a: &OfferAvailability) -> Vec<Field> {
     let mut out = Vec::new();
     if let Some(list) = &a.preview_audience {
-        out.push(field("preview_audience", "subscriptionAudiences", audiences(list)));
+        out.push(field(
+            "preview_audience",
+            "subscriptionAudiences",
+            audiences(list),
+        ));
     }
     out
 }
@@ -287,7 +303,11 @@ pub(crate) fn plan_availability_fields(a: &PlanAvailability) -> Vec<Field> {
     }
     push(&mut out, "hidden", "isHidden", &a.hidden);
     if let Some(list) = &a.private_audience {
-        out.push(field("private_audience", "tenantAudiences", audiences(list)));
+        out.push(field(
+            "private_audience",
+            "tenantAudiences",
+            audiences(list),
+        ));
     }
     if let Some(prices) = &a.prices {
         let schedules: Vec<Value> = prices
@@ -327,7 +347,11 @@ pub(crate) fn technical_fields(t: &TechnicalConfiguration) -> Vec<Field> {
         out.push(field("authorizations", "publicAzureAuthorizations", value));
     }
     if let Some(mode) = t.deployment_mode {
-        out.push(field("deployment_mode", "deploymentMode", mode.service_name()));
+        out.push(field(
+            "deployment_mode",
+            "deploymentMode",
+            mode.service_name(),
+        ));
     }
     push(&mut out, "jit_access", "allowJitAccess", &t.jit_access);
     out
@@ -385,16 +409,26 @@ pub(crate) fn show(v: &Value) -> String {
 /// the service matches names).
 fn member<'a>(resource: &'a Value, key: &str) -> Option<&'a Value> {
     let o = resource.as_object()?;
-    o.get(key)
-        .or_else(|| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+    o.get(key).or_else(|| {
+        o.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
 }
 
 /// The changes that make `current` (the resource's JSON; `None` when it
 /// does not exist yet) hold `fields`.
-pub(crate) fn diff_fields(resource: &str, fields: &[Field], current: Option<&Value>) -> Vec<Change> {
+pub(crate) fn diff_fields(
+    resource: &str,
+    fields: &[Field],
+    current: Option<&Value>,
+) -> Vec<Change> {
     let mut out = Vec::new();
     for f in fields {
-        let old = current.and_then(|c| member(c, f.key)).cloned().unwrap_or(Value::Null);
+        let old = current
+            .and_then(|c| member(c, f.key))
+            .cloned()
+            .unwrap_or(Value::Null);
         if compared(&old, f.unordered) != compared(&f.value, f.unordered) {
             out.push(Change {
                 action: Action::Update,

@@ -320,8 +320,7 @@ impl Definition {
                     return Err(self.invalid(
                         &key("availability.prices"),
                         "prices",
-                        "a solution template is free: only managed applications take prices"
-                            .into(),
+                        "a solution template is free: only managed applications take prices".into(),
                     ));
                 }
                 if let Some(tc) = &plan.technical_configuration {
@@ -347,7 +346,8 @@ impl Definition {
     fn read_files(&mut self) -> Result<(), DefinitionError> {
         use crate::workflows::ImageKind;
         let base = self.base();
-        let read = |key: &str, named: &Path| LocalFile::read(&self.file, &self.text, key, named, &base);
+        let read =
+            |key: &str, named: &Path| LocalFile::read(&self.file, &self.text, key, named, &base);
         let mut logos = Vec::new();
         let mut screenshots = Vec::new();
         if let Some(listing) = &self.offer.listing {
@@ -404,7 +404,10 @@ fn line_of_value(text: &str, needle: &str) -> Option<usize> {
     let holds_value = |line: &str| {
         line.find(needle).is_some_and(|at| {
             let before = line[..at].trim_end_matches(['"', '\'', ' ']);
-            before.ends_with(':') || before.ends_with('-') || before.ends_with(',') || before.ends_with('[')
+            before.ends_with(':')
+                || before.ends_with('-')
+                || before.ends_with(',')
+                || before.ends_with('[')
         })
     };
     text.lines()
@@ -413,7 +416,11 @@ fn line_of_value(text: &str, needle: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-fn deserialize(text: &str, format: Format, file: &Path) -> Result<OfferDefinition, DefinitionError> {
+fn deserialize(
+    text: &str,
+    format: Format,
+    file: &Path,
+) -> Result<OfferDefinition, DefinitionError> {
     let (path, message, line, column) = match format {
         Format::Yaml => {
             let de = serde_norway::Deserializer::from_str(text);
@@ -482,10 +489,7 @@ fn bare_message(message: &str, path: &str, line: Option<usize>, column: Option<u
 /// Rewrites serde's "unknown field `x`, expected one of `a`, `b`" into a
 /// sentence with the nearest known name as a suggestion.
 fn explain(message: &str) -> String {
-    for (prefix, what) in [
-        ("unknown field `", "key"),
-        ("unknown variant `", "value"),
-    ] {
+    for (prefix, what) in [("unknown field `", "key"), ("unknown variant `", "value")] {
         let Some(rest) = message.strip_prefix(prefix) else {
             continue;
         };
@@ -519,7 +523,12 @@ pub(crate) fn suggestion<'a>(given: &str, known: &[&'a str]) -> Option<&'a str> 
     }
     known
         .iter()
-        .map(|k| (*k, strsim::damerau_levenshtein(&given_lower, &k.to_ascii_lowercase())))
+        .map(|k| {
+            (
+                *k,
+                strsim::damerau_levenshtein(&given_lower, &k.to_ascii_lowercase()),
+            )
+        })
         .filter(|(k, d)| *d <= (k.len().max(given.len()) / 3).max(1) + usize::from(k.len() > 6))
         .min_by_key(|(_, d)| *d)
         .map(|(k, _)| k)
@@ -537,7 +546,10 @@ mod tests {
             hashed_name(Path::new("a/logo-216.png"), &h).unwrap(),
             format!("logo-216.{h}.png")
         );
-        assert_eq!(hashed_name(Path::new("README"), &h).unwrap(), format!("README.{h}"));
+        assert_eq!(
+            hashed_name(Path::new("README"), &h).unwrap(),
+            format!("README.{h}")
+        );
     }
 
     #[test]
@@ -545,7 +557,10 @@ mod tests {
         let known = ["title", "summary", "short_description", "keywords"];
         assert_eq!(suggestion("titel", &known), Some("title"));
         assert_eq!(suggestion("sumary", &known), Some("summary"));
-        assert_eq!(suggestion("shortdescription", &known), Some("short_description"));
+        assert_eq!(
+            suggestion("shortdescription", &known),
+            Some("short_description")
+        );
         assert_eq!(suggestion("colour", &known), None);
         assert_eq!(suggestion("short", &known), Some("short_description"));
         assert_eq!(suggestion("key", &known), None);
@@ -559,7 +574,12 @@ mod tests {
             "unknown key `titel`; did you mean `title`? (expected one of: title, summary)"
         );
         assert_eq!(
-            bare_message("listing: unknown field `x` at line 3 column 3", "listing.x", Some(3), Some(3)),
+            bare_message(
+                "listing: unknown field `x` at line 3 column 3",
+                "listing.x",
+                Some(3),
+                Some(3)
+            ),
             "unknown field `x`"
         );
     }

@@ -15,8 +15,8 @@ use super::diff::{
 use super::load::{short_hash, Definition, LocalFile};
 use crate::workflows::{
     ImageKind, Listing, NewOffer, NewPlan, Offer, OfferAvailability, Plan, PlanAvailability,
-    Preview, ProcessedPackage, Property, Publisher, ResellerConfiguration,
-    TechnicalConfiguration, WorkflowError,
+    Preview, ProcessedPackage, Property, Publisher, ResellerConfiguration, TechnicalConfiguration,
+    WorkflowError,
 };
 
 type Result<T, E = WorkflowError> = std::result::Result<T, E>;
@@ -366,8 +366,12 @@ fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
         }
         if let Some(t) = &plan.technical_configuration {
             let resource = format!("{label} technical configuration");
-            pw.edit_technical =
-                module_changes(&mut work, &resource, &technical_fields(t), state.technical.as_ref());
+            pw.edit_technical = module_changes(
+                &mut work,
+                &resource,
+                &technical_fields(t),
+                state.technical.as_ref(),
+            );
             if let Some(file) = def.packages.get(i).cloned().flatten() {
                 let current = state
                     .technical
@@ -434,13 +438,13 @@ fn compare_images(def: &Definition, snap: &Snapshot, prune: bool, work: &mut Wor
         .listing
         .as_ref()
         .is_some_and(|l| l.screenshots.is_some());
-    let mut wanted: Vec<(ImageKind, &LocalFile)> =
-        def.logos.iter().map(|(k, f)| (*k, f)).collect();
+    let mut wanted: Vec<(ImageKind, &LocalFile)> = def.logos.iter().map(|(k, f)| (*k, f)).collect();
     wanted.extend(def.screenshots.iter().map(|f| (ImageKind::Screenshot, f)));
     for (kind, file) in &wanted {
-        let present = snap.images.iter().any(|i| {
-            i.kind == kind.as_str() && i.file_name == file.upload_name() && i.usable()
-        });
+        let present = snap
+            .images
+            .iter()
+            .any(|i| i.kind == kind.as_str() && i.file_name == file.upload_name() && i.usable());
         if present {
             continue;
         }
@@ -536,7 +540,9 @@ async fn snapshot(publisher: &Publisher, def: &Definition) -> Result<Snapshot> {
         snap.availability = Some(as_json(draft.resource()));
     }
     if o.reseller.is_some() {
-        let draft = publisher.offer_draft::<ResellerConfiguration>(&offer).await?;
+        let draft = publisher
+            .offer_draft::<ResellerConfiguration>(&offer)
+            .await?;
         snap.reseller = Some(as_json(draft.resource()));
     }
     if o.plans.iter().any(|p| p.technical_configuration.is_some()) {
@@ -555,7 +561,9 @@ async fn snapshot(publisher: &Publisher, def: &Definition) -> Result<Snapshot> {
                 state.availability = Some(as_json(d.resource()));
             }
             if plan.technical_configuration.is_some() {
-                let d = publisher.plan_draft::<TechnicalConfiguration>(existing).await?;
+                let d = publisher
+                    .plan_draft::<TechnicalConfiguration>(existing)
+                    .await?;
                 state.technical = Some(as_json(d.resource()));
             }
             state.plan = Some(existing.clone());
@@ -602,7 +610,8 @@ impl Staged {
                 file.path().display()
             )));
         }
-        let dir = std::env::temp_dir().join(format!("partner-center-upload-{}", uuid::Uuid::new_v4()));
+        let dir =
+            std::env::temp_dir().join(format!("partner-center-upload-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         let staged = Staged {
             path: dir.join(file.upload_name()),
@@ -631,6 +640,7 @@ fn about_file(what: &str, file: &LocalFile, e: WorkflowError) -> WorkflowError {
 
 fn field_names(set: &ChangeSet, resource: &str) -> String {
     set.on(resource)
+        .filter(|c| c.action == Action::Update)
         .filter_map(|c| c.field.clone())
         .collect::<Vec<_>>()
         .join(", ")
