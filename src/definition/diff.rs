@@ -136,6 +136,9 @@ pub(crate) struct Field {
     pub value: Value,
     /// The value is a set: order does not matter.
     pub unordered: bool,
+    /// How a value of the field is shown, when the service's shape is not
+    /// the definition's.
+    pub shown: Option<fn(&Value) -> Value>,
 }
 
 fn field(name: &str, key: &'static str, value: impl Serialize) -> Field {
@@ -144,6 +147,7 @@ fn field(name: &str, key: &'static str, value: impl Serialize) -> Field {
         key,
         value: serde_json::to_value(value).unwrap_or(Value::Null),
         unordered: false,
+        shown: None,
     }
 }
 
@@ -292,6 +296,7 @@ pub(crate) fn plan_availability_fields(a: &PlanAvailability) -> Vec<Field> {
             .collect();
         let mut f = field("markets", "marketStates", states);
         f.unordered = true;
+        f.shown = Some(enabled_markets);
         out.push(f);
     }
     if let Some(v) = a.visibility {
@@ -329,7 +334,9 @@ pub(crate) fn plan_availability_fields(a: &PlanAvailability) -> Vec<Field> {
                 })
             })
             .collect();
-        out.push(field("prices", "priceSchedules", schedules));
+        let mut f = field("prices", "priceSchedules", schedules);
+        f.shown = Some(prices_shown);
+        out.push(f);
     }
     out
 }
@@ -355,6 +362,43 @@ pub(crate) fn technical_fields(t: &TechnicalConfiguration) -> Vec<Field> {
     }
     push(&mut out, "jit_access", "allowJitAccess", &t.jit_access);
     out
+}
+
+/// `marketStates` shown as the definition writes them: the enabled codes.
+fn enabled_markets(v: &Value) -> Value {
+    let codes: Vec<Value> = v
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| member(m, "state").and_then(Value::as_str) == Some("Enabled"))
+        .filter_map(|m| member(m, "marketCode").cloned())
+        .collect();
+    Value::Array(codes)
+}
+
+/// `priceSchedules` shown as the definition writes them.
+fn prices_shown(v: &Value) -> Value {
+    let prices: Vec<Value> = v
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let schedule = member(p, "schedules")
+                .and_then(Value::as_array)
+                .and_then(|s| s.first())
+                .cloned()
+                .unwrap_or(Value::Null);
+            let price = member(&schedule, "retailPrice").cloned().unwrap_or(Value::Null);
+            let cadence = member(&schedule, "priceCadence").cloned().unwrap_or(Value::Null);
+            json!({
+                "markets": member(p, "marketCodes"),
+                "currency": member(&price, "currencyCode"),
+                "amount": member(&price, "openPrice"),
+                "per": member(&cadence, "type").and_then(Value::as_str).map(str::to_ascii_lowercase),
+            })
+        })
+        .collect();
+    Value::Array(prices)
 }
 
 /// A value as compared: empty strings, lists and objects and nulls are all
@@ -430,12 +474,16 @@ pub(crate) fn diff_fields(
             .cloned()
             .unwrap_or(Value::Null);
         if compared(&old, f.unordered) != compared(&f.value, f.unordered) {
+            let shown = |v: &Value| match f.shown {
+                Some(project) if !normal(v).is_null() => show(&project(v)),
+                _ => show(v),
+            };
             out.push(Change {
                 action: Action::Update,
                 resource: resource.to_string(),
                 field: Some(f.name.clone()),
-                old: Some(show(&old)),
-                new: Some(show(&f.value)),
+                old: Some(shown(&old)),
+                new: Some(shown(&f.value)),
             });
         }
     }
@@ -532,5 +580,50 @@ mod tests {
             {"marketCode": "us", "state": "Enabled"}
         ]});
         assert!(diff_fields("p", &plan_availability_fields(&a), Some(&current)).is_empty());
+        let changes = diff_fields("p", &plan_availability_fields(&a), Some(&json!({})));
+        assert_eq!(changes[0].new.as_deref(), Some(r#"["us","gb"]"#));
+    }
+
+    #[test]
+    fn properties_and_technical_settings_compare_by_their_service_names() {
+        use crate::types::{AzureProperty, PackageConfiguration};
+        let p = Properties {
+            categories: Some(vec!["security".into(), "analytics".into()]),
+            app_version: Some("2.0".into()),
+            standard_contract: Some(true),
+            ..Default::default()
+        };
+        let mut current = AzureProperty {
+            categories: vec!["analytics".into()],
+            app_version: Some("1.0".into()),
+            ..Default::default()
+        };
+        let changes = diff_fields(
+            "offer properties",
+            &property_fields(&p),
+            Some(&as_json(&current)),
+        );
+        let names: Vec<_> = changes.iter().filter_map(|c| c.field.as_deref()).collect();
+        assert_eq!(names, ["categories", "app_version", "standard_contract"]);
+        set_fields(&mut current, &property_fields(&p));
+        assert_eq!(current.use_enterprise_contract, Some(true));
+        assert!(diff_fields("o", &property_fields(&p), Some(&as_json(&current))).is_empty());
+
+        let t: TechnicalConfiguration = serde_json::from_value(json!({
+            "package": "app.zip", "version": "1.0.0", "deployment_mode": "complete",
+            "authorizations": [{"principal_id": "p", "role_definition_id": "r"}]
+        }))
+        .unwrap();
+        let mut config: PackageConfiguration = serde_json::from_value(json!({
+            "resourceType": "AzureManagedApplicationPackageConfiguration", "id": "c", "version": "0.9"
+        }))
+        .unwrap();
+        assert_eq!(
+            diff_fields("t", &technical_fields(&t), Some(&as_json(&config))).len(),
+            3
+        );
+        set_fields(&mut config, &technical_fields(&t));
+        assert!(diff_fields("t", &technical_fields(&t), Some(&as_json(&config))).is_empty());
+        assert_eq!(as_json(&config)["deploymentMode"], "Complete");
     }
 }

@@ -857,6 +857,7 @@ pub async fn apply(
                         key: "packageReferences",
                         value: json!([{"type": "AzureApplicationPackage", "value": p.id()}]),
                         unordered: false,
+                        shown: None,
                     });
                 }
                 publisher
