@@ -181,7 +181,15 @@ async fn connect(
         )
         .into());
     }
-    say(format!("Publishing through {}", client.endpoint()));
+    say(format!(
+        "{} {}",
+        if options.plan_only {
+            "Comparing with"
+        } else {
+            "Publishing through"
+        },
+        client.endpoint()
+    ));
     Ok((client, None, local))
 }
 

@@ -129,7 +129,7 @@ impl fmt::Display for ChangeSet {
 
 /// One field of a draft resource the definition sets: its name in the
 /// definition, its key in the service's JSON, and the value it should have.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub(crate) struct Field {
     pub name: String,
     pub key: &'static str,
