@@ -464,3 +464,72 @@ fn the_sample_definition_loads_and_its_schema_file_is_current() {
         "examples/offer.schema.json is stale: run `cargo run --example publish_offer -- --write-schema examples/offer.schema.json`"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_logo_replaces_the_old_screenshots_are_a_set_and_plans_are_renamed() {
+    let emulator = emulator().await;
+    let publisher = publisher(&emulator);
+    let ws = Workspace::new();
+    for shot in ["one.png", "two.png"] {
+        let mut bytes = std::fs::read(ws.dir.path().join("assets/logo-216.png")).unwrap();
+        bytes.extend_from_slice(shot.as_bytes());
+        std::fs::write(ws.dir.path().join("assets").join(shot), bytes).unwrap();
+    }
+    ws.edit(
+        "    large: assets/logo-216.png\n",
+        "    large: assets/logo-216.png\n  screenshots: [assets/one.png, assets/two.png]\n",
+    );
+    definition::apply(&publisher, &ws.load(), &options())
+        .await
+        .unwrap();
+    assert_eq!(emulator.stats().images, 3, "a logo and two screenshots");
+
+    // Another logo, one screenshot fewer, another plan name.
+    let mut logo = std::fs::read(ws.dir.path().join("assets/logo-216.png")).unwrap();
+    logo.extend_from_slice(b"v2");
+    std::fs::write(ws.dir.path().join("assets/logo-216.png"), logo).unwrap();
+    ws.edit("[assets/one.png, assets/two.png]", "[assets/two.png]");
+    ws.edit("    name: Standard\n", "    name: Standard Edition\n");
+    let def = ws.load();
+    let planned = definition::plan(&publisher, &def, &options())
+        .await
+        .unwrap();
+    let mut seen: Vec<(Action, String)> = planned
+        .changes
+        .iter()
+        .map(|c| (c.action, c.field.clone().unwrap_or_default()))
+        .collect();
+    seen.sort_by_key(|(_, f)| f.clone());
+    assert_eq!(
+        seen,
+        [
+            (Action::Delete, "image AzureScreenshot".to_string()),
+            (Action::Upload, "logos.large".to_string()),
+            (Action::Update, "name".to_string()),
+        ],
+        "{planned}"
+    );
+    definition::apply(&publisher, &def, &options())
+        .await
+        .unwrap();
+    assert_eq!(
+        emulator.stats().images,
+        2,
+        "the new logo and one screenshot"
+    );
+    let offer = publisher
+        .find_offer("contoso-sample-app")
+        .await
+        .unwrap()
+        .unwrap();
+    let plan = publisher
+        .find_plan(&offer, "standard")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(plan.name(), Some("Standard Edition"));
+    let after = definition::plan(&publisher, &def, &options())
+        .await
+        .unwrap();
+    assert!(after.is_empty(), "{after}");
+}

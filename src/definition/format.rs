@@ -22,7 +22,9 @@ pub struct OfferDefinition {
     /// The offer id: 1 to 50 lowercase letters, digits, `-` or `_`. It names
     /// the offer for good; changing it means another offer.
     pub offer_id: String,
-    /// The offer's name in Partner Center (used when the offer is created).
+    /// The offer's name in Partner Center. It is given when the offer is
+    /// created; the API cannot rename an offer, so `plan` only notes a
+    /// difference.
     pub name: String,
     /// The offer's marketplace listing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -219,7 +221,7 @@ impl ResellerChannel {
 pub struct PlanDefinition {
     /// The plan id: 1 to 50 lowercase letters, digits, `-` or `_`.
     pub id: String,
-    /// The plan's name (used when the plan is created).
+    /// The plan's name.
     pub name: String,
     /// What the plan deploys; fixed once the plan exists.
     pub kind: PlanKindName,

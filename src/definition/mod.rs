@@ -22,6 +22,19 @@
 //!       version: 1.0.0
 //! ```
 //!
+//! ```no_run
+//! use partner_center_ingestion::definition::{self, ApplyOptions, Definition, Publish};
+//! use partner_center_ingestion::workflows::Publisher;
+//! # async fn run(client: partner_center_ingestion::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! let def = Definition::load("examples/offer.yaml")?;
+//! let publisher = Publisher::new(client);
+//! let options = ApplyOptions::new().publish(Publish::Live);
+//! println!("{}", definition::plan(&publisher, &def, &options).await?);
+//! let applied = definition::apply(&publisher, &def, &options).await?;
+//! println!("{} changes; published: {:?}", applied.changes.len(), applied.published);
+//! # Ok(()) }
+//! ```
+//!
 //! The format is [`OfferDefinition`]; [`json_schema`] gives its JSON Schema
 //! (`cargo run --example publish_offer -- --write-schema FILE` writes it;
 //! `examples/offer.schema.json` is kept current by a test). Keys it does not

@@ -199,6 +199,7 @@ struct Work {
 #[derive(Debug, Default)]
 struct PlanWork {
     create: bool,
+    rename: bool,
     edit_listing: bool,
     edit_availability: bool,
     edit_technical: bool,
@@ -330,13 +331,19 @@ fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
                 });
             }
             Some(existing) => {
-                if existing.name().is_some_and(|n| n != plan.name) {
-                    work.set.notes.push(format!(
-                        "plan {} is named {:?} on the service, {:?} in the definition; apply does not rename plans",
-                        plan.id,
-                        existing.name().unwrap_or_default(),
-                        plan.name
-                    ));
+                if existing.name() != Some(plan.name.as_str()) {
+                    pw.rename = true;
+                    work.set.changes.push(Change {
+                        action: Action::Update,
+                        resource: label.clone(),
+                        field: Some("name".into()),
+                        old: Some(
+                            existing
+                                .name()
+                                .map_or_else(|| "(none)".into(), |n| format!("{n:?}")),
+                        ),
+                        new: Some(format!("{:?}", plan.name)),
+                    });
                 }
                 if existing.kind().is_some_and(|k| k != plan.kind.kind()) {
                     work.set.notes.push(format!(
@@ -828,6 +835,10 @@ pub async fn apply(
                 plan
             }
         };
+        if pw.rename {
+            rename_plan(publisher, &plan, &plan_def.name).await?;
+            options.say(format!("renamed {label} to {:?}", plan_def.name));
+        }
         if let (true, Some(l)) = (pw.edit_listing, &plan_def.listing) {
             let fields = plan_listing_fields(l);
             publisher
@@ -890,6 +901,34 @@ pub async fn apply(
         changes: work.set,
         published,
     })
+}
+
+/// Sets a plan's name (its variant's `friendlyName`), with the etag read.
+async fn rename_plan(publisher: &Publisher, plan: &Plan, name: &str) -> Result<()> {
+    use crate::types::Variant;
+    let client = publisher.client();
+    let variant = client
+        .get_variant()
+        .product_id(plan.product_id())
+        .variant_id(plan.variant_id())
+        .send()
+        .await?
+        .into_inner();
+    let Variant::AzureSkuVariant(mut sku) = variant else {
+        return Err(WorkflowError::Unexpected(format!(
+            "plan {} is not an Azure Application plan",
+            plan.plan_id()
+        )));
+    };
+    sku.friendly_name = Some(name.to_string());
+    client
+        .update_variant()
+        .product_id(plan.product_id())
+        .variant_id(plan.variant_id())
+        .body(Variant::AzureSkuVariant(sku))
+        .send()
+        .await?;
+    Ok(())
 }
 
 async fn delete_image(
