@@ -257,9 +257,27 @@ impl Definition {
 
     /// Makes every plan that has a technical configuration deploy `package`
     /// instead of the one the file names (a path relative to the current
-    /// directory, or absolute).
+    /// directory, or absolute). A definition with no technical
+    /// configuration, or a package that cannot be read, is an error.
     pub fn override_package(&mut self, package: impl AsRef<Path>) -> Result<(), DefinitionError> {
         let package = package.as_ref();
+        if self
+            .offer
+            .plans
+            .iter()
+            .all(|p| p.technical_configuration.is_none())
+        {
+            return Err(DefinitionError::Invalid {
+                file: self.file.clone(),
+                line: None,
+                column: None,
+                key: "plans".into(),
+                message: format!(
+                    "no plan has a technical_configuration to deploy `{}` with",
+                    package.display()
+                ),
+            });
+        }
         let current = std::env::current_dir().unwrap_or_default();
         for (i, plan) in self.offer.plans.iter_mut().enumerate() {
             if let Some(tc) = &mut plan.technical_configuration {
