@@ -533,3 +533,17 @@ async fn a_new_logo_replaces_the_old_screenshots_are_a_set_and_plans_are_renamed
         .unwrap();
     assert!(after.is_empty(), "{after}");
 }
+
+#[test]
+fn the_same_definition_in_json_loads_to_the_same_offer() {
+    let ws = Workspace::new();
+    let yaml = ws.load();
+    let json_file = ws.dir.path().join("offer.json");
+    std::fs::write(
+        &json_file,
+        serde_json::to_string_pretty(yaml.offer()).unwrap(),
+    )
+    .unwrap();
+    let json = Definition::load(&json_file).expect("the JSON definition loads");
+    assert_eq!(json.offer(), yaml.offer());
+}
