@@ -455,6 +455,12 @@ fn json_definitions_give_lines_too_and_ids_are_checked() {
 fn the_sample_definition_loads_and_its_schema_file_is_current() {
     let def = Definition::load(examples().join("offer.yaml")).expect("the sample loads");
     assert_eq!(def.offer().offer_id, "contoso-sample-app");
+    let names: Vec<String> = def.files().iter().map(|f| f.file_name()).collect();
+    assert_eq!(names, ["logo-216.png", "app.zip"]);
+    for file in def.files() {
+        assert_eq!(file.hash().len(), 8);
+        assert!(file.upload_name().contains(file.hash()));
+    }
     let committed = std::fs::read_to_string(examples().join("offer.schema.json"))
         .expect("examples/offer.schema.json exists");
     let current: serde_json::Value = serde_json::from_str(&committed).unwrap();

@@ -255,6 +255,17 @@ impl Definition {
         &self.file
     }
 
+    /// Every local file the definition names (logos, screenshots, packages),
+    /// read and hashed.
+    pub fn files(&self) -> Vec<&LocalFile> {
+        self.logos
+            .iter()
+            .map(|(_, f)| f)
+            .chain(&self.screenshots)
+            .chain(self.packages.iter().flatten())
+            .collect()
+    }
+
     /// Makes every plan that has a technical configuration deploy `package`
     /// instead of the one the file names (a path relative to the current
     /// directory, or absolute). A definition with no technical
