@@ -354,7 +354,21 @@ async fn apply_can_publish_to_live_and_then_has_nothing_to_publish() {
     let publisher = publisher(&emulator);
     let def = Definition::load(examples().join("offer.yaml")).unwrap();
     let live = options().publish(Publish::Live);
+    // Stopped at preview: the next apply to live has nothing to change but
+    // takes the offer live.
+    let preview = options().publish(Publish::Preview);
+    let applied = definition::apply(&publisher, &def, &preview).await.unwrap();
+    assert_eq!(applied.published.as_deref(), Some("ReadyToPublish"));
+    let planned = definition::plan(&publisher, &def, &live).await.unwrap();
+    assert!(planned.is_empty(), "{planned}");
+    assert!(
+        planned
+            .to_string()
+            .contains("last submission stopped at ReadyToPublish"),
+        "{planned}"
+    );
     let applied = definition::apply(&publisher, &def, &live).await.unwrap();
+    assert!(applied.changes.is_empty());
     assert_eq!(applied.published.as_deref(), Some("InStore"));
     let writes = emulator.stats().writes;
     let again = definition::apply(&publisher, &def, &live).await.unwrap();

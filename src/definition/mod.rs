@@ -65,10 +65,12 @@
 //! reference them, so a run that stops part-way is finished by the next.
 //!
 //! **Publishing.** With [`ApplyOptions::publish`], `apply` submits to
-//! preview (and promotes to live) when it changed something or the offer
-//! was never submitted. A run stopped between writing the drafts and
-//! publishing leaves nothing for the next run's plan to see: publish then
-//! with [`ApplyOptions::publish_unchanged`].
+//! preview (and promotes to live) when it changed something, or when the
+//! offer's last submission did not get there (none, failed, or stopped at
+//! preview when live is the target). A run stopped after writing the drafts
+//! but before submitting leaves nothing the next run can see (the drafts
+//! match): publish then with [`ApplyOptions::publish_unchanged`]
+//! (`--force-publish`).
 
 mod diff;
 mod format;

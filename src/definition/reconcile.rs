@@ -86,8 +86,9 @@ impl ApplyOptions {
     }
 
     /// Where to publish after the drafts are written. Publishing happens
-    /// when `apply` changed something, when the offer was never submitted,
-    /// or always with [`ApplyOptions::publish_unchanged`].
+    /// when `apply` changed something, when the offer's last publish did not
+    /// get there (never submitted, failed, or left at preview when the
+    /// target is live), or always with [`ApplyOptions::publish_unchanged`].
     pub fn publish(mut self, publish: Publish) -> Self {
         self.publish = publish;
         self
@@ -176,7 +177,21 @@ struct Snapshot {
     packages: Vec<ProcessedPackage>,
     all_plans: Vec<Plan>,
     plans: Vec<PlanState>,
-    submitted: bool,
+    /// The substate of the offer's last submission (`None`: never submitted).
+    last_submission: Option<String>,
+}
+
+impl Snapshot {
+    /// Whether the last publish did not get where `publish` goes: never
+    /// submitted, failed, or (for live) left at preview.
+    fn publish_unfinished(&self, publish: Publish) -> bool {
+        match self.last_submission.as_deref() {
+            None => true,
+            Some("Failed" | "FailedInCertification") => true,
+            Some("ReadyToPublish") => publish == Publish::Live,
+            Some(_) => false,
+        }
+    }
 }
 
 /// The work that makes the service match, with the changes it shows.
@@ -431,10 +446,18 @@ fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
             }
         }
     }
-    if !snap.submitted && snap.offer.is_some() {
-        work.set
-            .notes
-            .push("the offer has never been submitted".to_string());
+    if snap.offer.is_some() {
+        match snap.last_submission.as_deref() {
+            None => work
+                .set
+                .notes
+                .push("the offer has never been submitted".to_string()),
+            Some(s @ ("Failed" | "FailedInCertification" | "ReadyToPublish")) => work
+                .set
+                .notes
+                .push(format!("the offer's last submission stopped at {s}")),
+            Some(_) => {}
+        }
     }
     work
 }
@@ -581,7 +604,14 @@ async fn snapshot(publisher: &Publisher, def: &Definition) -> Result<Snapshot> {
         .list_submissions()
         .product_id(offer.product_id())
         .stream();
-    snap.submitted = submissions.try_next().await?.is_some();
+    while let Some(submission) = submissions.try_next().await? {
+        snap.last_submission = Some(
+            submission
+                .substate
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+        );
+    }
     snap.offer = Some(offer);
     Ok(snap)
 }
@@ -672,7 +702,7 @@ pub async fn apply(
     if work.set.is_empty() {
         options.say(format!("offer {}: no changes", o.offer_id));
         let published = if options.publish != Publish::Never
-            && (options.publish_unchanged || !snap.submitted)
+            && (options.publish_unchanged || snap.publish_unfinished(options.publish))
         {
             let offer = snap.offer.clone().ok_or_else(|| {
                 WorkflowError::Unexpected("an offer with no changes does not exist".into())
