@@ -1,13 +1,17 @@
-//! Publishes a sample Azure Application offer from nothing to live: finds or
-//! creates the offer, writes its listing, uploads its logo, sets the reseller
-//! configuration, finds or creates a managed-application plan, uploads its
-//! package and points the plan at it, submits to preview, waits, promotes
-//! and waits until the offer is live. Each step is printed with the time it
-//! took.
+//! Publishes an Azure Application offer from its definition file: reads
+//! `examples/offer.yaml` (or `--definition FILE`), compares it with the
+//! service, makes the service match (creating the offer and its plan,
+//! writing the drafts that differ, uploading the logo and package whose
+//! content changed), then submits to preview, waits, promotes and waits
+//! until the offer is live. Each step is printed with the time it took. A
+//! second run with the same definition changes nothing and says so.
 //!
 //! ```text
-//! cargo run --example publish_offer                    # against an in-process emulator
-//! cargo run --example publish_offer -- --no-publish    # stop once the drafts are written
+//! cargo run --example publish_offer                          # examples/offer.yaml, in-process emulator
+//! cargo run --example publish_offer -- --plan                # only show what would change
+//! cargo run --example publish_offer -- --definition my.yaml  # another definition
+//! cargo run --example publish_offer -- --no-publish          # stop once the drafts are written
+//! cargo run --example publish_offer -- --write-schema examples/offer.schema.json
 //! ```
 //!
 //! Where it runs:
@@ -18,10 +22,15 @@
 //!   `PARTNER_CENTER_ENDPOINT` pointing at a loopback address: that emulator
 //!   (start one with `cargo run -p partner-center-emulator`);
 //! * anything else is the live service: it refuses to change anything there
-//!   unless `--live` is given.
+//!   unless `--live` is given (`--plan` only reads, and runs without it).
 //!
-//! Options: `--offer-id ID`, `--plan-id ID`, `--logo FILE`, `--package FILE`
-//! (defaults: the samples in `examples/assets/`), `--no-publish`, `--live`.
+//! Options: `--definition FILE` (default `examples/offer.yaml`), `--plan`
+//! (print the differences and exit), `--package FILE` (deploy this package
+//! in every plan instead of the definition's), `--no-publish`,
+//! `--force-publish` (publish even when nothing changed, to finish a publish
+//! an earlier run did not), `--prune` (also delete plans the definition does
+//! not list), `--live`, `--write-schema FILE` (write the definition format's
+//! JSON Schema and exit).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,33 +38,34 @@ use std::time::{Duration, Instant};
 
 use partner_center_emulator::{Emulator, EmulatorHandle};
 use partner_center_ingestion::auth::{ClientSecretCredential, Cloud};
-use partner_center_ingestion::types::ResellerConfigurationResellerChannelState;
-use partner_center_ingestion::workflows::{
-    Event, ImageKind, Listing, NewOffer, NewPlan, PlanKind, PollPolicy, Preview, Publisher,
-    ResellerConfiguration, WorkflowError,
-};
+use partner_center_ingestion::definition::{self, ApplyOptions, Definition, Publish};
+use partner_center_ingestion::workflows::{Event, PollPolicy, Publisher};
 use partner_center_ingestion::Client;
 
-const USAGE: &str = "usage: publish_offer [--offer-id ID] [--plan-id ID] [--logo FILE] [--package FILE] [--no-publish] [--live]";
+const USAGE: &str = "usage: publish_offer [--definition FILE] [--plan] [--package FILE] [--no-publish] [--force-publish] [--prune] [--live] [--write-schema FILE]";
 
 struct Options {
-    offer_id: String,
-    plan_id: String,
-    logo: PathBuf,
-    package: PathBuf,
+    definition: PathBuf,
+    package: Option<PathBuf>,
+    plan_only: bool,
     publish: bool,
+    force_publish: bool,
+    prune: bool,
     live: bool,
+    write_schema: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Options, String> {
-    let assets = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/assets");
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut options = Options {
-        offer_id: "contoso-sample-app".to_string(),
-        plan_id: "standard".to_string(),
-        logo: assets.join("logo-216.png"),
-        package: assets.join("app.zip"),
+        definition: examples.join("offer.yaml"),
+        package: None,
+        plan_only: false,
         publish: true,
+        force_publish: false,
+        prune: false,
         live: false,
+        write_schema: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -64,12 +74,14 @@ fn parse_args() -> Result<Options, String> {
                 .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
         };
         match arg.as_str() {
-            "--offer-id" => options.offer_id = value("--offer-id")?,
-            "--plan-id" => options.plan_id = value("--plan-id")?,
-            "--logo" => options.logo = value("--logo")?.into(),
-            "--package" => options.package = value("--package")?.into(),
+            "--definition" => options.definition = value("--definition")?.into(),
+            "--package" => options.package = Some(value("--package")?.into()),
+            "--plan" => options.plan_only = true,
             "--no-publish" => options.publish = false,
+            "--force-publish" => options.force_publish = true,
+            "--prune" => options.prune = true,
             "--live" => options.live = true,
+            "--write-schema" => options.write_schema = Some(value("--write-schema")?.into()),
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -96,6 +108,21 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(path) = &options.write_schema {
+        return match definition::write_schema(path) {
+            Ok(()) => {
+                say(format!(
+                    "wrote the definition's JSON Schema to {}",
+                    path.display()
+                ));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                ExitCode::FAILURE
+            }
+        };
+    }
     match run(options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -147,14 +174,22 @@ async fn connect(
     }
     let client = Client::from_env()?;
     let local = is_loopback(client.endpoint());
-    if !local && !options.live {
+    if !local && !options.live && !options.plan_only {
         return Err(format!(
             "{} is the live service; this example creates and publishes an offer there only when given --live",
             client.endpoint()
         )
         .into());
     }
-    say(format!("Publishing through {}", client.endpoint()));
+    say(format!(
+        "{} {}",
+        if options.plan_only {
+            "Comparing with"
+        } else {
+            "Publishing through"
+        },
+        client.endpoint()
+    ));
     Ok((client, None, local))
 }
 
@@ -166,6 +201,11 @@ fn step(started: Instant, what: impl std::fmt::Display) {
 }
 
 async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
+    // The definition is checked before anything is sent.
+    let mut def = Definition::load(&options.definition)?;
+    if let Some(package) = &options.package {
+        def.override_package(package)?;
+    }
     let (client, _emulator, local) = connect(&options).await?;
     let started = Instant::now();
     let mut publisher = Publisher::new(client).on_event(move |event| match event {
@@ -189,180 +229,41 @@ async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
     }
     let processing = Duration::from_secs(if local { 60 } else { 3600 });
     let certification = Duration::from_secs(if local { 120 } else { 7 * 24 * 3600 });
-
-    let new_offer = NewOffer::azure_application(&options.offer_id, "Contoso Sample App")?;
-    let offer = match publisher.find_offer(new_offer.offer_id()).await? {
-        Some(offer) => {
-            step(
-                started,
-                format!(
-                    "found offer {} (product {})",
-                    offer.offer_id(),
-                    offer.product_id()
-                ),
-            );
-            offer
-        }
-        None => {
-            let offer = publisher.create_offer(&new_offer).await?;
-            step(
-                started,
-                format!(
-                    "created offer {} (product {})",
-                    offer.offer_id(),
-                    offer.product_id()
-                ),
-            );
-            offer
-        }
-    };
-
-    let listing = publisher
-        .edit_offer::<Listing>(&offer, |l| {
-            l.title = Some("Contoso Sample App".into());
-            l.summary = Some("A sample managed application published from Rust.".into());
-            l.short_description = Some("Deploys a sample resource group.".into());
-            l.description = Some(
-                "<p>Contoso Sample App shows a whole publishing flow: listing, logo, plan, package, preview and live.</p>"
-                    .into(),
-            );
-            l.keywords = vec!["sample".into(), "rust".into()];
-        })
-        .await?;
-    step(
-        started,
-        if listing.changed() {
-            "wrote the offer listing"
+    let apply_options = ApplyOptions::new()
+        .prune(options.prune)
+        .publish(if options.publish {
+            Publish::Live
         } else {
-            "offer listing already up to date"
-        },
-    );
-
-    let logo_name = options
-        .logo
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    match publisher
-        .listing_image(listing.draft(), ImageKind::LogoLarge)
-        .await?
-        .filter(|image| image.file_name() == logo_name)
-    {
-        Some(logo) => step(
-            started,
-            format!("logo {} is already there ({})", logo.file_name(), logo.id()),
-        ),
-        None => {
-            let logo = publisher
-                .upload_listing_image(
-                    listing.draft(),
-                    ImageKind::LogoLarge,
-                    &options.logo,
-                    processing,
-                )
-                .await?;
-            step(
-                started,
-                format!(
-                    "uploaded and processed logo {} ({})",
-                    logo.file_name(),
-                    logo.id()
-                ),
-            );
-        }
-    }
-
-    let reseller = publisher
-        .edit_offer::<ResellerConfiguration>(&offer, |r| {
-            r.reseller_channel_state = Some(ResellerConfigurationResellerChannelState::Disabled);
+            Publish::Never
         })
-        .await?;
-    step(
-        started,
-        if reseller.changed() {
-            "set the reseller configuration"
-        } else {
-            "reseller configuration already set"
-        },
-    );
+        .publish_unchanged(options.force_publish)
+        .processing_deadline(processing)
+        .certification_deadline(certification)
+        .on_progress(move |line| step(started, line));
 
-    let new_plan = NewPlan::new(&options.plan_id, "Standard", PlanKind::ManagedApplication)?;
-    let plan = match publisher.find_plan(&offer, new_plan.plan_id()).await? {
-        Some(plan) => {
-            step(
-                started,
-                format!("found plan {} ({})", plan.plan_id(), plan.variant_id()),
-            );
-            plan
+    if options.plan_only {
+        let changes = definition::plan(&publisher, &def, &apply_options).await?;
+        for line in changes.to_string().lines() {
+            step(started, line);
         }
-        None => {
-            let plan = publisher.create_plan(&offer, &new_plan).await?;
-            step(
-                started,
-                format!("created plan {} ({})", plan.plan_id(), plan.variant_id()),
-            );
-            plan
-        }
-    };
-    let plan_listing = publisher
-        .edit_plan::<Listing>(&plan, |l| {
-            l.title = Some("Standard".into());
-            l.summary = Some("The standard plan.".into());
-            l.description = Some("<p>Everything the sample app has.</p>".into());
-        })
-        .await?;
-    step(
-        started,
-        if plan_listing.changed() {
-            "wrote the plan listing"
-        } else {
-            "plan listing already up to date"
-        },
-    );
-
-    let package = publisher
-        .upload_package(&offer, &options.package, processing)
-        .await
-        .map_err(|e| match e {
-            WorkflowError::File { .. } | WorkflowError::ProcessingFailed { .. } => {
-                format!("package {}: {e}", options.package.display())
-            }
-            other => other.to_string(),
-        })?;
-    step(
-        started,
-        format!(
-            "uploaded and processed package {} ({})",
-            package.file_name(),
-            package.id()
-        ),
-    );
-    publisher.use_package(&plan, &package, "1.0.0").await?;
-    step(
-        started,
-        "pointed the plan's technical configuration at the package",
-    );
-
-    if !options.publish {
-        step(started, "drafts are ready; not publishing (--no-publish)");
         return Ok(());
     }
-    let submission = publisher.submit::<Preview>(&offer).await?;
-    step(
-        started,
-        format!("submitted to preview ({})", submission.id()),
-    );
-    let preview = publisher.wait(submission, certification).await?;
-    step(
-        started,
-        format!("preview is ready ({})", preview.substate()),
-    );
-    let live = publisher.promote(preview).await?;
-    step(started, "promoted to live");
-    let live = publisher.wait(live, certification).await?;
-    step(
-        started,
-        format!("offer {} is live ({})", offer.offer_id(), live.substate()),
-    );
+    let applied = definition::apply(&publisher, &def, &apply_options).await?;
+    if !applied.changes.is_empty() {
+        step(
+            started,
+            format!(
+                "applied {} change{} to offer {}",
+                applied.changes.len(),
+                if applied.changes.len() == 1 { "" } else { "s" },
+                def.offer().offer_id
+            ),
+        );
+    }
+    if applied.published.is_none() && options.publish {
+        step(started, "nothing to publish");
+    } else if !options.publish {
+        step(started, "drafts are ready; not publishing (--no-publish)");
+    }
     Ok(())
 }

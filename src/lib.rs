@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod blob;
 mod client;
+pub mod definition;
 pub mod error;
 mod generated;
 pub mod paging;
