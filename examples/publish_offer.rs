@@ -25,8 +25,10 @@
 //!   unless `--live` is given (`--plan` only reads, and runs without it).
 //!
 //! Options: `--definition FILE` (default `examples/offer.yaml`), `--plan`
-//! (print the differences and exit), `--package FILE` (deploy this package
-//! in every plan instead of the definition's), `--no-publish`,
+//! (print the differences and exit), `--offer-id ID` (publish the
+//! definition under another offer id), `--logo FILE` (the large logo),
+//! `--package FILE` (deploy this package in every plan instead of the
+//! definition's), `--no-publish`,
 //! `--force-publish` (publish even when nothing changed, to finish a publish
 //! an earlier run did not), `--prune` (also delete plans the definition does
 //! not list), `--live`, `--write-schema FILE` (write the definition format's
@@ -42,10 +44,12 @@ use partner_center_ingestion::definition::{self, ApplyOptions, Definition, Publi
 use partner_center_ingestion::workflows::{Event, PollPolicy, Publisher};
 use partner_center_ingestion::Client;
 
-const USAGE: &str = "usage: publish_offer [--definition FILE] [--plan] [--package FILE] [--no-publish] [--force-publish] [--prune] [--live] [--write-schema FILE]";
+const USAGE: &str = "usage: publish_offer [--definition FILE] [--plan] [--offer-id ID] [--logo FILE] [--package FILE] [--no-publish] [--force-publish] [--prune] [--live] [--write-schema FILE]";
 
 struct Options {
     definition: PathBuf,
+    offer_id: Option<String>,
+    logo: Option<PathBuf>,
     package: Option<PathBuf>,
     plan_only: bool,
     publish: bool,
@@ -59,6 +63,8 @@ fn parse_args() -> Result<Options, String> {
     let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut options = Options {
         definition: examples.join("offer.yaml"),
+        offer_id: None,
+        logo: None,
         package: None,
         plan_only: false,
         publish: true,
@@ -75,6 +81,8 @@ fn parse_args() -> Result<Options, String> {
         };
         match arg.as_str() {
             "--definition" => options.definition = value("--definition")?.into(),
+            "--offer-id" => options.offer_id = Some(value("--offer-id")?),
+            "--logo" => options.logo = Some(value("--logo")?.into()),
             "--package" => options.package = Some(value("--package")?.into()),
             "--plan" => options.plan_only = true,
             "--no-publish" => options.publish = false,
@@ -203,6 +211,12 @@ fn step(started: Instant, what: impl std::fmt::Display) {
 async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
     // The definition is checked before anything is sent.
     let mut def = Definition::load(&options.definition)?;
+    if let Some(offer_id) = &options.offer_id {
+        def.override_offer_id(offer_id)?;
+    }
+    if let Some(logo) = &options.logo {
+        def.override_logo(logo)?;
+    }
     if let Some(package) = &options.package {
         def.override_package(package)?;
     }

@@ -301,3 +301,31 @@ fn write_schema_writes_the_committed_schema() {
         std::fs::read_to_string(committed).unwrap()
     );
 }
+
+#[test]
+fn offer_id_and_logo_can_be_given_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let logo = dir.path().join("brand-logo.png");
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/assets/logo-216.png");
+    std::fs::copy(sample, &logo).unwrap();
+    let output = run(
+        &[
+            "--offer-id",
+            "brand-new-app",
+            "--logo",
+            logo.to_str().unwrap(),
+            "--no-publish",
+        ],
+        &[],
+    );
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("created offer brand-new-app"), "{stdout}");
+    assert!(stdout.contains("logo brand-logo.png"), "{stdout}");
+    assert!(stdout.contains("not publishing"), "{stdout}");
+
+    let bad = run(&["--offer-id", "Not Valid", "--no-publish"], &[]);
+    let (stdout, stderr) = text(&bad);
+    assert!(!bad.status.success(), "{stdout}");
+    assert!(stderr.contains("Not Valid") && stderr.contains("offer_id"), "{stderr}");
+}

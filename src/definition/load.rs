@@ -306,6 +306,41 @@ impl Definition {
         Ok(())
     }
 
+    /// Publishes the definition under another offer id (checked as the
+    /// definition's own is).
+    pub fn override_offer_id(
+        &mut self,
+        offer_id: impl Into<String>,
+    ) -> Result<(), DefinitionError> {
+        let offer_id = offer_id.into();
+        NewOffer::azure_application(&offer_id, &self.offer.name).map_err(|e| {
+            DefinitionError::Invalid {
+                file: self.file.clone(),
+                line: None,
+                column: None,
+                key: "offer_id".into(),
+                message: e.to_string(),
+            }
+        })?;
+        self.offer.offer_id = offer_id;
+        Ok(())
+    }
+
+    /// Uses `logo` (a path relative to the current directory, or absolute)
+    /// as the offer's large logo instead of the one the file names.
+    pub fn override_logo(&mut self, logo: impl AsRef<Path>) -> Result<(), DefinitionError> {
+        use crate::workflows::ImageKind;
+        let path = std::env::current_dir()
+            .unwrap_or_default()
+            .join(logo.as_ref());
+        let file = LocalFile::read(&self.file, "", "listing.logos.large", &path, Path::new(""))?;
+        let listing = self.offer.listing.get_or_insert_with(Default::default);
+        listing.logos.get_or_insert_with(Default::default).large = Some(path);
+        self.logos.retain(|(kind, _)| *kind != ImageKind::LogoLarge);
+        self.logos.push((ImageKind::LogoLarge, file));
+        Ok(())
+    }
+
     fn base(&self) -> PathBuf {
         self.file
             .parent()
