@@ -319,7 +319,10 @@ fn offer_id_and_logo_can_be_given_on_the_command_line() {
         &[],
     );
     let (stdout, stderr) = text(&output);
-    assert!(output.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert!(stdout.contains("created offer brand-new-app"), "{stdout}");
     assert!(stdout.contains("logo brand-logo.png"), "{stdout}");
     assert!(stdout.contains("not publishing"), "{stdout}");
@@ -327,5 +330,8 @@ fn offer_id_and_logo_can_be_given_on_the_command_line() {
     let bad = run(&["--offer-id", "Not Valid", "--no-publish"], &[]);
     let (stdout, stderr) = text(&bad);
     assert!(!bad.status.success(), "{stdout}");
-    assert!(stderr.contains("Not Valid") && stderr.contains("offer_id"), "{stderr}");
+    assert!(
+        stderr.contains("Not Valid") && stderr.contains("offer_id"),
+        "{stderr}"
+    );
 }

@@ -496,3 +496,58 @@ async fn block_uploads_to_the_emulator_store_the_exact_bytes() {
         "the blob is the bytes sent, in order"
     );
 }
+
+#[tokio::test]
+async fn every_draft_of_a_new_offer_and_plan_reads_as_its_type() {
+    use partner_center_ingestion::workflows::{
+        OfferAvailability, PlanAvailability, Property, TechnicalConfiguration,
+    };
+    let (_emulator, publisher) = start(Emulator::builder()).await;
+    let offer = publisher
+        .create_offer(&NewOffer::azure_application("drafts", "Drafts").unwrap())
+        .await
+        .unwrap();
+    publisher
+        .offer_draft::<Listing>(&offer)
+        .await
+        .expect("listing");
+    publisher
+        .offer_draft::<Property>(&offer)
+        .await
+        .expect("property");
+    publisher
+        .offer_draft::<OfferAvailability>(&offer)
+        .await
+        .expect("offer availability");
+    publisher
+        .offer_draft::<ResellerConfiguration>(&offer)
+        .await
+        .expect("reseller configuration");
+    for kind in [PlanKind::ManagedApplication, PlanKind::SolutionTemplate] {
+        let plan = publisher
+            .create_plan(
+                &offer,
+                &NewPlan::new(format!("p-{}", kind.as_str()), "P", kind).unwrap(),
+            )
+            .await
+            .unwrap();
+        publisher
+            .plan_draft::<Listing>(&plan)
+            .await
+            .expect("plan listing");
+        publisher
+            .plan_draft::<PlanAvailability>(&plan)
+            .await
+            .expect("plan availability");
+        let config = publisher
+            .plan_draft::<TechnicalConfiguration>(&plan)
+            .await
+            .expect("technical configuration")
+            .into_resource();
+        let expected = match kind {
+            PlanKind::ManagedApplication => "AzureManagedApplicationPackageConfiguration",
+            _ => "AzureSolutionTemplatePackageConfiguration",
+        };
+        assert_eq!(config.kind(), Some(expected));
+    }
+}

@@ -51,7 +51,7 @@ fn default_draft(kind: Kind, product_type: &str, plan_type: &str) -> Map<String,
             "listingUris": [], "listingContacts": [],
         }),
         Kind::Property => json!({
-            "resourceType": "AzureProperty", "industries": [], "categories": {}, "leveledCategories": {},
+            "resourceType": "AzureProperty", "industries": [], "categories": [], "leveledCategories": {},
             "marketCodes": [], "appVersion": "", "termsOfUse": "", "useEnterpriseContract": false,
         }),
         Kind::ProductAvailability => json!({
