@@ -270,8 +270,7 @@ async fn an_apply_stopped_after_its_uploads_is_finished_by_the_next_without_uplo
     let def = Definition::load(examples().join("offer.yaml")).unwrap();
 
     // Stop the first apply as soon as the package is processed: it is
-    // dropped at its next request. (Not `tokio::spawn` + abort: the upload
-    // futures of the workflows are not `Send`.)
+    // dropped at its next request, as a killed pipeline would be.
     let (stop, registration) = futures::future::AbortHandle::new_pair();
     let stopping = publisher(&emulator).on_event(move |event| {
         if let Event::FileProcessed { file, .. } = event {
@@ -566,4 +565,16 @@ fn the_same_definition_in_json_loads_to_the_same_offer() {
     .unwrap();
     let json = Definition::load(&json_file).expect("the JSON definition loads");
     assert_eq!(json.offer(), yaml.offer());
+}
+
+#[tokio::test]
+async fn apply_can_be_spawned() {
+    let emulator = emulator().await;
+    let publisher = publisher(&emulator);
+    let def = Definition::load(examples().join("offer.yaml")).unwrap();
+    let options = options().publish(Publish::Never);
+    let task = tokio::spawn(async move { definition::apply(&publisher, &def, &options).await });
+    let applied = task.await.expect("the task ran").expect("applied");
+    assert!(!applied.changes.is_empty());
+    assert_eq!(emulator.stats().products, 1);
 }

@@ -551,3 +551,37 @@ async fn every_draft_of_a_new_offer_and_plan_reads_as_its_type() {
         assert_eq!(config.kind(), Some(expected));
     }
 }
+
+/// Workflow futures can be spawned onto a multi-threaded runtime.
+#[allow(dead_code, clippy::manual_async_fn)]
+fn workflow_futures_are_send(
+    publisher: &Publisher,
+    offer: &Offer,
+    plan: &partner_center_ingestion::workflows::Plan,
+) {
+    fn send<T: Send>(_: T) {}
+    send(publisher.upload_package(offer, "app.zip", DEADLINE));
+    send(publisher.edit_offer::<Listing>(offer, |_| {}));
+    send(publisher.submit::<Preview>(offer));
+    send(publisher.get_or_create_plan(
+        offer,
+        &NewPlan::new("x", "x", PlanKind::ManagedApplication).unwrap(),
+    ));
+    send(publisher.plan_draft::<Listing>(plan));
+}
+
+#[tokio::test]
+async fn workflows_can_be_spawned() {
+    let (_emulator, publisher) = start(Emulator::builder()).await;
+    let offer = publisher
+        .create_offer(&NewOffer::azure_application("spawned", "Spawned").unwrap())
+        .await
+        .unwrap();
+    let task = tokio::spawn(async move {
+        publisher
+            .upload_package(&offer, assets().join("app.zip"), DEADLINE)
+            .await
+    });
+    let package = task.await.expect("the task ran").expect("uploaded");
+    assert_eq!(package.file_name(), "app.zip");
+}
