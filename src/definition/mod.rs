@@ -72,10 +72,13 @@
 //! match): publish then with [`ApplyOptions::publish_unchanged`]
 //! (`--force-publish`).
 
+mod compare;
 mod diff;
 mod format;
 mod load;
+mod options;
 mod reconcile;
+mod state;
 
 use std::path::Path;
 
@@ -87,7 +90,8 @@ pub use format::{
     TechnicalConfiguration, Visibility,
 };
 pub use load::{Definition, DefinitionError, Format, LocalFile};
-pub use reconcile::{apply, plan, Applied, ApplyOptions, Publish};
+pub use options::{ApplyOptions, Publish};
+pub use reconcile::{apply, plan, Applied};
 
 /// The JSON Schema of the definition format ([`OfferDefinition`]), for
 /// editors to check a definition while it is written.
