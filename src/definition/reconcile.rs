@@ -1,4 +1,4 @@
-//! Reading the service's side of a definition, and `plan` and `apply`.
+//! `plan` and `apply`: compare a definition with the service, then carry out the work.
 
 use std::path::{Path, PathBuf};
 
