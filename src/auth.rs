@@ -30,9 +30,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::error::{redact, truncate};
+use crate::net::check_secure;
 use crate::retry::Backoff;
-pub use crate::secret::Secret;
+use crate::secret::Secret;
+use crate::sensitive::{redact, truncate};
 
 /// The resource (audience) of tokens for the Partner Center API.
 pub const PARTNER_CENTER_RESOURCE: &str = "https://api.partner.microsoft.com";
@@ -385,7 +386,7 @@ impl Cloud {
                 "the authority host `{host}` is not a URL ({e}); write it like https://login.microsoftonline.com"
             ))
         })?;
-        check_secure(&url, "the authority host")?;
+        check_secure(&url, "the authority host").map_err(AuthError::InvalidConfig)?;
         let normalized = url.as_str().trim_end_matches('/');
         Ok(match normalized {
             "https://login.microsoftonline.com" => Cloud::Public,
@@ -393,26 +394,6 @@ impl Cloud {
             "https://login.chinacloudapi.cn" => Cloud::China,
             _ => Cloud::Custom(url),
         })
-    }
-}
-
-/// Refuses a URL that is not HTTPS, unless its host is a loopback address.
-pub(crate) fn check_secure(url: &Url, what: &str) -> Result<(), AuthError> {
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback(url) => Ok(()),
-        scheme => Err(AuthError::InvalidConfig(format!(
-            "{what} `{url}` uses {scheme}; tokens and secrets are only sent over https (plain http is allowed for loopback addresses only)"
-        ))),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
     }
 }
 
@@ -428,7 +409,7 @@ pub enum TokenEndpoint {
 }
 
 /// Checks a tenant id: a GUID or a domain name.
-pub fn validate_tenant_id(tenant: &str) -> Result<(), AuthError> {
+pub(crate) fn validate_tenant_id(tenant: &str) -> Result<(), AuthError> {
     let t = tenant.trim();
     let bad = |why: &str| {
         Err(AuthError::InvalidConfig(format!(
@@ -762,7 +743,7 @@ impl ClientSecretCredentialBuilder {
             ));
         }
         let authority = self.cloud.authority_host();
-        check_secure(&authority, "the authority host")?;
+        check_secure(&authority, "the authority host").map_err(AuthError::InvalidConfig)?;
         let path = match self.endpoint {
             TokenEndpoint::V1 => "oauth2/token",
             TokenEndpoint::V2 => "oauth2/v2.0/token",
@@ -782,7 +763,7 @@ impl ClientSecretCredentialBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.timeout)
             .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-            .user_agent(crate::client::USER_AGENT)
+            .user_agent(crate::net::USER_AGENT)
             .build()
             .map_err(|e| AuthError::InvalidConfig(format!("cannot build the HTTP client: {e}")))?;
         let margin = self.renew_before_expiry;
@@ -992,7 +973,7 @@ impl<'c> oauth2::AsyncHttpClient<'c> for TokenHttp {
             let status = response.status();
             let headers = response.headers().clone();
             let retry_after = crate::retry::retry_after(&headers);
-            let body = crate::client::read_limited(response, MAX_TOKEN_RESPONSE)
+            let body = crate::net::read_limited(response, MAX_TOKEN_RESPONSE)
                 .await
                 .map_err(HttpFailure::Transport)?
                 .to_vec();
@@ -1043,8 +1024,8 @@ fn describe_body(headers: &http::HeaderMap, body: &[u8]) -> String {
         return format!("an empty body ({content_type})");
     }
     let text = String::from_utf8_lossy(body);
-    if crate::error::looks_like_html(&text) {
-        let title = crate::error::html_title(&text)
+    if crate::net::looks_like_html(&text) {
+        let title = crate::net::html_title(&text)
             .map(|t| format!(" titled \"{t}\""))
             .unwrap_or_default();
         return format!("an HTML page{title} ({content_type}) instead of JSON");

@@ -21,7 +21,7 @@
 //!    `Client-Request-ID`. No header value is logged: tokens never appear.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, IF_MATCH};
@@ -31,21 +31,20 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{AuthError, ClientSecretCredential, TokenCredential};
-use crate::error::{ApiError, Error};
+use crate::error::{carry, ApiError, Error};
 use crate::generated::Client;
+use crate::net::{check_secure, read_limited, USER_AGENT};
 use crate::retry::{self, RetryPolicy};
 
 /// The API's address unless configured otherwise.
 pub const DEFAULT_ENDPOINT: &str = "https://api.partner.microsoft.com/v1.0/ingestion";
-/// The `User-Agent` of every request: this crate and its version.
-pub const USER_AGENT: &str = concat!("partner-center-ingestion/", env!("CARGO_PKG_VERSION"));
 
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 /// Most of an error body the pipeline reads.
 const MAX_ERROR_BODY: usize = 64 * 1024;
-/// Status of the stand-in response that carries a failure without an answer.
-const NO_ANSWER: u16 = 599;
+/// Most pages a stream follows unless configured otherwise.
+const DEFAULT_MAX_PAGES: usize = 10_000;
 
 /// What the generated client carries: the credential and the retry policy.
 #[derive(Clone)]
@@ -57,6 +56,10 @@ struct PipelineInner {
     credential: Arc<dyn TokenCredential>,
     retry: RetryPolicy,
     base: Url,
+    max_pages: usize,
+    /// Set on every request when the caller brought their own HTTP client
+    /// (which has its own settings): the per-try timeout and User-Agent.
+    per_request: Option<(Duration, HeaderValue)>,
 }
 
 impl fmt::Debug for Pipeline {
@@ -65,6 +68,7 @@ impl fmt::Debug for Pipeline {
             .field("credential", &self.inner.credential)
             .field("retry", &self.inner.retry)
             .field("base", &self.inner.base.as_str())
+            .field("max_pages", &self.inner.max_pages)
             .finish()
     }
 }
@@ -77,6 +81,8 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     retry: RetryPolicy,
     user_agent: Option<String>,
+    http: Option<reqwest::Client>,
+    max_pages: usize,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -87,6 +93,8 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
+            .field("own_http_client", &self.http.is_some())
+            .field("max_pages", &self.max_pages)
             .finish()
     }
 }
@@ -124,6 +132,37 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends every request through `client`, your own `reqwest::Client`:
+    /// for a corporate proxy, extra root certificates or client
+    /// certificates. [`timeout`](Self::timeout) and the `User-Agent` still
+    /// apply to each request; [`connect_timeout`](Self::connect_timeout) is
+    /// then yours to set on `client`.
+    ///
+    /// ```no_run
+    /// # fn run() -> partner_center_ingestion::Result<()> {
+    /// use partner_center_ingestion::{auth::StaticTokenCredential, Client};
+    ///
+    /// let http = reqwest::Client::builder()
+    ///     .proxy(reqwest::Proxy::https("http://proxy.corp.example:3128").unwrap())
+    ///     .build()
+    ///     .unwrap();
+    /// let client = Client::builder(StaticTokenCredential::new("token"))
+    ///     .http_client(http)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Most pages one `stream()` follows before it ends with
+    /// [`Error::Paging`] (default 10,000).
+    pub fn max_pages(mut self, pages: usize) -> Self {
+        self.max_pages = pages.max(1);
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let base = Url::parse(self.endpoint.trim()).map_err(|e| {
@@ -132,24 +171,38 @@ impl ClientBuilder {
                 self.endpoint
             ))
         })?;
-        crate::auth::check_secure(&base, "the endpoint")
-            .map_err(|e| Error::Config(e.to_string()))?;
+        check_secure(&base, "the endpoint").map_err(Error::Config)?;
         let user_agent = match &self.user_agent {
             Some(suffix) => format!("{USER_AGENT} {suffix}"),
             None => USER_AGENT.to_string(),
         };
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .user_agent(user_agent)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let (http, per_request) = match self.http {
+            Some(http) => {
+                let agent = HeaderValue::from_str(&user_agent).map_err(|_| {
+                    Error::Config(format!(
+                        "the User-Agent `{user_agent}` is not a valid header value"
+                    ))
+                })?;
+                (http, Some((self.timeout, agent)))
+            }
+            None => {
+                let http = reqwest::Client::builder()
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout)
+                    .user_agent(user_agent)
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+                (http, None)
+            }
+        };
         let baseurl = base.as_str().trim_end_matches('/').to_string();
         let pipeline = Pipeline {
             inner: Arc::new(PipelineInner {
                 credential: self.credential,
                 retry: self.retry,
                 base,
+                max_pages: self.max_pages,
+                per_request,
             }),
         };
         Ok(Client::new_with_client(&baseurl, http, pipeline))
@@ -166,6 +219,8 @@ impl Client {
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             user_agent: None,
+            http: None,
+            max_pages: DEFAULT_MAX_PAGES,
         }
     }
 
@@ -195,6 +250,7 @@ impl Client {
     }
 }
 
+#[doc(hidden)]
 impl ClientHooks<Pipeline> for Client {
     async fn exec(
         &self,
@@ -208,42 +264,20 @@ impl ClientHooks<Pipeline> for Client {
     }
 }
 
-/// A failure carried to the generated code inside a stand-in response.
-#[derive(Clone)]
-struct Failure(Arc<Mutex<Option<Error>>>);
-
-/// Takes the [`Error`] the pipeline attached to a response, if any.
-pub(crate) fn take_failure(response: &mut reqwest::Response) -> Option<Error> {
-    let failure = response.extensions_mut().remove::<Failure>()?;
-    let mut slot = failure.0.lock().unwrap_or_else(|p| p.into_inner());
-    slot.take()
-}
-
-fn carry(
-    error: Error,
-    status: u16,
-    headers: http::HeaderMap,
-    body: bytes::Bytes,
-) -> reqwest::Response {
-    let mut response = http::Response::new(body);
-    *response.status_mut() =
-        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    *response.headers_mut() = headers;
-    response
-        .extensions_mut()
-        .insert(Failure(Arc::new(Mutex::new(Some(error)))));
-    reqwest::Response::from(response)
-}
-
 impl Pipeline {
     /// The API's base URL.
     pub(crate) fn base(&self) -> &Url {
         &self.inner.base
     }
 
+    /// Most pages one stream follows.
+    pub(crate) fn max_pages(&self) -> usize {
+        self.inner.max_pages
+    }
+
     /// Sends `request` as described in the module documentation. It always
     /// returns a response: a failure without one comes back as a stand-in
-    /// carrying the [`Error`] (see [`take_failure`]).
+    /// carrying the [`Error`] (see [`crate::error::carry`]).
     pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
@@ -266,6 +300,13 @@ impl Pipeline {
             }
         };
         default_if_match(&mut request);
+        if let Some((timeout, agent)) = &self.inner.per_request {
+            *request.timeout_mut() = Some(*timeout);
+            request
+                .headers_mut()
+                .entry(http::header::USER_AGENT)
+                .or_insert_with(|| agent.clone());
+        }
         let method = request.method().clone();
         let path = crate::generated::operation_path(operation).unwrap_or("");
         let span = tracing::info_span!(
@@ -304,12 +345,7 @@ impl Pipeline {
                 Ok(token) => token,
                 Err(error) => {
                     tracing::warn!(%error, "no token for the request");
-                    return carry(
-                        Error::Auth(error),
-                        NO_ANSWER,
-                        Default::default(),
-                        Default::default(),
-                    );
+                    return carry(Error::Auth(error), None);
                 }
             };
             // Keep the original for the next try when the body allows a copy.
@@ -320,7 +356,7 @@ impl Pipeline {
                     None => {
                         let error =
                             Error::InvalidRequest("the request body cannot be sent twice".into());
-                        return carry(error, NO_ANSWER, Default::default(), Default::default());
+                        return carry(error, None);
                     }
                 },
             };
@@ -333,7 +369,7 @@ impl Pipeline {
                     let error = Error::Auth(AuthError::Credential(
                         "the token contains characters an HTTP header cannot carry".into(),
                     ));
-                    return carry(error, NO_ANSWER, Default::default(), Default::default());
+                    return carry(error, None);
                 }
             }
             let sent = Instant::now();
@@ -391,7 +427,7 @@ impl Pipeline {
                         api.client_request_id = Some(client_request_id.clone());
                     }
                     tracing::debug!(error = %api, "error answer");
-                    return carry(Error::from_response(api), status.as_u16(), headers, body);
+                    return carry(Error::from_response(api), Some((status, headers, body)));
                 }
                 Err(error) => {
                     let idempotent = retry::is_idempotent(&method);
@@ -417,7 +453,7 @@ impl Pipeline {
                             client_request_id: Some(client_request_id.clone()),
                         }
                     };
-                    return carry(failure, NO_ANSWER, Default::default(), Default::default());
+                    return carry(failure, None);
                 }
             }
         }
@@ -444,20 +480,4 @@ fn default_if_match(request: &mut reqwest::Request) {
     if let Some(value) = etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
         request.headers_mut().insert(IF_MATCH, value);
     }
-}
-
-/// Reads at most `limit` bytes of a response body.
-pub(crate) async fn read_limited(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> Result<bytes::Bytes, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = limit.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= limit {
-            break;
-        }
-    }
-    Ok(bytes::Bytes::from(body))
 }

@@ -14,7 +14,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::redact;
+use crate::sensitive::redact;
 
 /// A secret string. Its `Debug` and `Display` never show it; read it with
 /// [`Secret::expose`].

@@ -18,6 +18,9 @@ pub mod naming;
 pub mod normalize;
 pub mod own_types;
 pub mod polish;
+/// What is secret: the same list the runtime redactor uses.
+#[path = "../sensitive.rs"]
+pub mod sensitive;
 pub mod surface;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -29,8 +29,10 @@
 //! 9. leaves timestamps as strings: the service's timestamps do not always
 //!    carry an offset, and one unparsable date must not fail a whole page;
 //! 10. marks secrets inside payloads so that their types hide them: a string
-//!     property named `…SasUri` gets format [`SAS_URI`]; one named `password`,
-//!     `…connectionString` or `…ApplicationKey` gets format [`PASSWORD`];
+//!     property named `…SasUri` gets format [`SAS_URI`]; one whose name is
+//!     secret by [`super::sensitive::is_secret_name`] (`password`,
+//!     `…connectionString`, `…ApplicationKey`, `*secret*`…) gets format
+//!     [`PASSWORD`];
 //! 11. lets every object keep the properties the document does not list
 //!     (`additionalProperties: {}`, unless the document says `false`): the
 //!     service adds fields over time, and an update is a full replacement,
@@ -1037,14 +1039,12 @@ pub fn parameter_descriptions(doc: &Value) -> BTreeMap<(String, String), String>
 }
 
 /// The format a property of this name gets because its value is secret.
+/// The names are those of [`super::sensitive`], which the runtime
+/// redactor uses too.
 pub fn secret_format(property: &str) -> Option<&'static str> {
-    let lower = property.to_ascii_lowercase();
-    if lower.ends_with("sasuri") {
+    if super::sensitive::is_sas_uri_name(property) {
         Some(SAS_URI)
-    } else if lower == "password"
-        || lower.ends_with("connectionstring")
-        || lower.ends_with("applicationkey")
-    {
+    } else if super::sensitive::is_secret_name(property) {
         Some(PASSWORD)
     } else {
         None
