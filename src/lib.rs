@@ -7,6 +7,7 @@ mod error;
 mod generated;
 mod net;
 pub mod paging;
+mod pipeline;
 pub mod retry;
 mod secret;
 mod sensitive;

@@ -30,12 +30,12 @@ use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 
 use futures::stream::{self, Stream, TryStreamExt};
-use progenitor_client::{ClientHooks, OperationInfo, ResponseValue};
+use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::{from_generated, Error};
-use crate::generated::Client;
+use crate::pipeline::Pipeline;
 use crate::sensitive::redact;
 
 /// A page of a collection.
@@ -70,8 +70,10 @@ enum Next<'a, P> {
 
 /// Yields the items of `first` and of every page after it.
 pub(crate) fn items<'a, P, F>(
-    client: &'a Client,
+    pipeline: &'a Pipeline,
+    http: &'a reqwest::Client,
     operation: &'static str,
+    path: &'static str,
     first: F,
 ) -> ItemStream<'a, P::Item>
 where
@@ -79,7 +81,7 @@ where
     F: Future<Output = crate::Result<ResponseValue<P>>> + Send + 'a,
 {
     Box::pin(
-        pages(client, operation, first)
+        pages(pipeline, http, operation, path, first)
             .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
             .try_flatten(),
     )
@@ -89,8 +91,10 @@ where
 /// the last page or after an error: a link already followed, a link that
 /// cannot be followed, or more pages than the client allows.
 pub(crate) fn pages<'a, P, F>(
-    client: &'a Client,
+    pipeline: &'a Pipeline,
+    http: &'a reqwest::Client,
     operation: &'static str,
+    path: &'static str,
     first: F,
 ) -> impl Stream<Item = crate::Result<Vec<P::Item>>> + Send + 'a
 where
@@ -103,13 +107,13 @@ where
         hasher: RandomState::new(),
         pages: 0,
     };
-    let max_pages = client.pipeline().max_pages();
+    let max_pages = pipeline.max_pages();
     stream::unfold(start, move |mut state| async move {
         let page: crate::Result<P> = match std::mem::replace(&mut state.next, Next::Done) {
             Next::Done => return None,
             Next::Fail(error) => return Some((Err(error), state)),
             Next::First(future) => future.await.map(ResponseValue::into_inner),
-            Next::Link(link) => fetch_page(client, operation, &link).await,
+            Next::Link(link) => fetch_page(pipeline, http, operation, path, &link).await,
         };
         let (items, next_link) = match page {
             Ok(page) => page.into_parts(),
@@ -142,11 +146,13 @@ where
 }
 
 async fn fetch_page<P: Page>(
-    client: &Client,
+    pipeline: &Pipeline,
+    http: &reqwest::Client,
     operation: &'static str,
+    path: &'static str,
     link: &str,
 ) -> crate::Result<P> {
-    let url = resolve_next_link(client.pipeline().base(), link).map_err(|why| Error::Paging {
+    let url = resolve_next_link(pipeline.base(), link).map_err(|why| Error::Paging {
         operation,
         reason: format!("cannot follow the page link `{}`: {why}", redact(link)),
     })?;
@@ -156,13 +162,8 @@ async fn fetch_page<P: Page>(
         http::header::ACCEPT,
         http::HeaderValue::from_static("application/json"),
     );
-    let info = OperationInfo {
-        operation_id: operation,
-    };
-    let response = client
-        .exec(request, &info)
-        .await
-        .map_err(|e| from_generated(progenitor_client::Error::CommunicationError(e)))?;
+    // A failure comes back as a stand-in response carrying the error.
+    let response = pipeline.execute(http, request, operation, path).await;
     if !response.status().is_success() {
         return Err(from_generated(
             progenitor_client::Error::UnexpectedResponse(response),

@@ -32,7 +32,7 @@ use quote::quote;
 /// referred to by this path.
 pub const TYPES_PATH: &str = "crate::generated::types";
 /// The type the generated client carries for its hooks.
-pub const INNER_TYPE: &str = "crate::client::Pipeline";
+pub const INNER_TYPE: &str = "crate::pipeline::Pipeline";
 
 /// What one document generates.
 #[derive(Debug, Clone)]

@@ -737,7 +737,8 @@ fn add_stream_methods(builder: &mut ItemMod, pages: &BTreeMap<String, syn::Type>
                     #[doc = #doc]
                     pub fn stream(self) -> crate::paging::ItemStream<'a, #item_ty> {
                         let client = self.client;
-                        crate::paging::items(client, #operation, self.send())
+                        let path = super::operation_path(#operation).unwrap_or("");
+                        crate::paging::items(&client.inner, &client.client, #operation, path, self.send())
                     }
                 }
             });
