@@ -21,7 +21,7 @@
 //!    `Client-Request-ID`. No header value is logged: tokens never appear.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, IF_MATCH};
@@ -29,7 +29,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::auth::{AuthError, TokenCredential};
+use crate::auth::{AccessToken, AuthError, TokenCredential};
 use crate::error::{carry, ApiError, Error};
 use crate::net::read_limited;
 use crate::retry::{self, RetryPolicy};
@@ -53,6 +53,9 @@ struct PipelineInner {
     /// Set on every request when the caller brought their own HTTP client
     /// (which has its own settings): the per-try timeout and User-Agent.
     per_request: Option<(Duration, HeaderValue)>,
+    /// The `Authorization` value of the last token used, so that a token
+    /// is turned into a header once, not on every request.
+    bearer: Mutex<Option<(AccessToken, HeaderValue)>>,
 }
 
 impl fmt::Debug for Pipeline {
@@ -84,6 +87,7 @@ impl Pipeline {
                 base,
                 max_pages,
                 per_request,
+                bearer: Mutex::new(None),
             }),
         }
     }
@@ -100,6 +104,22 @@ impl Pipeline {
         self.inner.max_pages
     }
 
+    /// `Bearer <token>` as a sensitive header value (`None` if the token
+    /// holds characters a header cannot carry).
+    fn bearer(&self, token: &AccessToken) -> Option<HeaderValue> {
+        let mut cached = self.inner.bearer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((last, value)) = cached.as_ref() {
+            if last.secret() == token.secret() {
+                return Some(value.clone());
+            }
+        }
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {}", token.secret().expose())).ok()?;
+        value.set_sensitive(true);
+        *cached = Some((token.clone(), value.clone()));
+        Some(value)
+    }
+
     /// Sends `request` as described in the module documentation. It always
     /// returns a response: a failure without one comes back as a stand-in
     /// carrying the [`Error`] (see [`crate::error::carry`]).
@@ -112,16 +132,11 @@ impl Pipeline {
     ) -> reqwest::Response {
         let headers = request.headers_mut();
         headers.remove(API_VERSION);
-        let client_request_id = match headers
-            .get(&CLIENT_REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-        {
-            Some(id) if !id.trim().is_empty() => id.trim().to_string(),
+        let client_request_id = match headers.get(&CLIENT_REQUEST_ID) {
+            Some(id) if !id.to_str().unwrap_or("").trim().is_empty() => id.clone(),
             _ => {
-                let id = uuid::Uuid::new_v4().to_string();
-                if let Ok(value) = HeaderValue::from_str(&id) {
-                    headers.insert(CLIENT_REQUEST_ID, value);
-                }
+                let id = new_request_id();
+                headers.insert(CLIENT_REQUEST_ID, id.clone());
                 id
             }
         };
@@ -139,7 +154,7 @@ impl Pipeline {
             operation,
             method = %method,
             path,
-            client_request_id = %client_request_id,
+            client_request_id = client_request_id.to_str().unwrap_or("").trim(),
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
@@ -154,8 +169,9 @@ impl Pipeline {
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
-        client_request_id: String,
+        client_request_id: HeaderValue,
     ) -> reqwest::Response {
+        let client_request_id = || client_request_id.to_str().unwrap_or("").trim().to_string();
         let span = tracing::Span::current();
         let method = request.method().clone();
         let policy = &self.inner.retry;
@@ -185,12 +201,11 @@ impl Pipeline {
                     }
                 },
             };
-            match HeaderValue::from_str(&format!("Bearer {}", token.secret().expose())) {
-                Ok(mut value) => {
-                    value.set_sensitive(true);
+            match self.bearer(&token) {
+                Some(value) => {
                     this_try.headers_mut().insert(AUTHORIZATION, value);
                 }
-                Err(_) => {
+                None => {
                     let error = Error::Auth(AuthError::Credential(
                         "the token contains characters an HTTP header cannot carry".into(),
                     ));
@@ -246,7 +261,7 @@ impl Pipeline {
                         .unwrap_or_default();
                     let mut api = ApiError::from_parts(status, &headers, &body);
                     if api.client_request_id.is_none() {
-                        api.client_request_id = Some(client_request_id.clone());
+                        api.client_request_id = Some(client_request_id());
                     }
                     tracing::debug!(error = %api, "error answer");
                     return carry(Error::from_response(api), Some((status, headers, body)));
@@ -267,12 +282,12 @@ impl Pipeline {
                     let failure = if error.is_timeout() {
                         Error::Timeout {
                             after: started.elapsed(),
-                            client_request_id: client_request_id.clone(),
+                            client_request_id: client_request_id(),
                         }
                     } else {
                         Error::Transport {
                             source: error,
-                            client_request_id: Some(client_request_id.clone()),
+                            client_request_id: Some(client_request_id()),
                         }
                     };
                     return carry(failure, None);
@@ -280,6 +295,16 @@ impl Pipeline {
             }
         }
     }
+}
+
+/// A fresh `Client-Request-ID`: a version 4 UUID. Its randomness comes from
+/// `fastrand` (an id must be unique, not unpredictable), which spares every
+/// request a system call and an allocation.
+fn new_request_id() -> HeaderValue {
+    let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    HeaderValue::from_str(id.hyphenated().encode_lower(&mut text))
+        .expect("hex digits and dashes are a valid header value")
 }
 
 /// Sends the body's `@odata.etag` as `If-Match` on an update that has none.
