@@ -129,8 +129,9 @@ fn name_before(bytes: &[u8], at: usize) -> &[u8] {
 
 /// Where the value starting at `from` ends, and whether it is worth hiding
 /// (`null`, `true`, `false`, objects and arrays are left alone: names inside
-/// an object are looked at one by one).
-fn value_span(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
+/// an object are looked at one by one). In a percent-encoded pair
+/// (`sig%3D…`, `encoded`), an encoded `&` (`%26`) ends the value too.
+fn value_span(bytes: &[u8], from: usize, encoded: bool) -> Option<(usize, usize)> {
     let mut start = from;
     while start < bytes.len() && matches!(bytes[start], b' ' | b'\t') {
         start += 1;
@@ -160,7 +161,10 @@ fn value_span(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
         return None;
     }
     let mut end = start;
-    while end < bytes.len() && !ends_value(bytes[end]) && !bytes[end..].starts_with(b"%26") {
+    while end < bytes.len()
+        && !ends_value(bytes[end])
+        && !(encoded && bytes[end..].starts_with(b"%26"))
+    {
         end += 1;
     }
     let value = &bytes[start..end];
@@ -198,7 +202,7 @@ pub fn redact(text: &str) -> String {
             let name = name_before(bytes, i);
             let secret = std::str::from_utf8(name).is_ok_and(is_secret_name);
             if secret {
-                if let Some((start, end)) = value_span(bytes, i + separator) {
+                if let Some((start, end)) = value_span(bytes, i + separator, separator == 3) {
                     out.push_str(&text[copied..start]);
                     out.push_str(REDACTED);
                     copied = end;

@@ -233,3 +233,39 @@ fn unlisted_fields_show_no_secret_in_debug() {
     assert_no_echoed_secret("unknown union variant", &shown);
     assert!(shown.contains("FutureLeadConfiguration"), "{shown}");
 }
+
+#[tokio::test]
+async fn a_value_quoted_by_the_decoder_is_not_shown_anywhere_in_the_chain() {
+    // A secret where a boolean belongs: serde_json's own message quotes it.
+    let body =
+        serde_json::json!({ "resourceType": "AzureApplication", "isModularPublishing": PASSWORD });
+    let server = server_answering(200, body.to_string()).await;
+    let client = support::client_for(&server);
+    let error = client
+        .get_product()
+        .product_id("p")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, partner_center_ingestion::Error::Decode { .. }),
+        "{error:?}"
+    );
+    let mut shown = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        shown.push_str(&format!(" {cause} {cause:?}"));
+        source = cause.source();
+    }
+    // The snippet is the body's start, shown as any body is (the name is
+    // not secret); the decoder's message must not quote the value on top.
+    assert!(
+        !shown.contains(&format!("string \"{PASSWORD}\"")),
+        "{shown}"
+    );
+    assert!(
+        std::error::Error::source(&error).is_none(),
+        "serde's error is not the source"
+    );
+    assert!(shown.contains("expected a boolean"), "{shown}");
+}
