@@ -127,3 +127,30 @@ impl TokenCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_fetch_waits_as_the_credentials_policy_says() {
+        let policy = RetryPolicy {
+            initial_delay: Duration::from_secs(3600),
+            max_delay: Duration::from_secs(7200),
+            ..RetryPolicy::token_endpoint()
+        };
+        let cache = TokenCache::new(
+            Duration::from_secs(60),
+            policy,
+            Box::new(|| Box::pin(async { Err(AuthError::Credential("down".into())) })),
+        );
+        assert!(cache.get().await.is_err());
+        let retry_at = cache.lock().retry_at.expect("set after a failure");
+        let wait = retry_at.saturating_duration_since(Instant::now());
+        // Equal jitter: between half and all of the first delay.
+        assert!(
+            wait >= Duration::from_secs(1700) && wait <= Duration::from_secs(3600),
+            "{wait:?}"
+        );
+    }
+}

@@ -380,6 +380,15 @@ impl ClientSecretCredentialBuilder {
         self
     }
 
+    /// The whole retry policy of token requests (default: four tries,
+    /// 500 ms doubling to 10 s, at most 30 s from `Retry-After`, one minute
+    /// in all). The token cache also waits as it says before trying again
+    /// after a failed renewal.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Checks the configuration and builds the credential.
     pub fn build(self) -> Result<ClientSecretCredential, AuthError> {
         validate_tenant_id(&self.tenant_id)?;
