@@ -14,11 +14,28 @@
 //! cargo run --example list_products
 //! ```
 
+use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
 
 use futures::TryStreamExt;
 use partner_center_ingestion::{Client, Error};
 use tracing_subscriber::EnvFilter;
+
+/// Why listing stopped early.
+enum Stop {
+    /// The API or the configuration failed.
+    Api(Error),
+    /// Standard output is closed (`… | head -3`): not an error.
+    ClosedPipe,
+    /// Standard output cannot be written.
+    Output(std::io::Error),
+}
+
+impl From<Error> for Stop {
+    fn from(error: Error) -> Self {
+        Stop::Api(error)
+    }
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -28,20 +45,28 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
+    // Standard error may be closed too: nothing written to it may panic.
+    let mut stderr = std::io::stderr();
     match run().await {
         Ok(count) => {
-            eprintln!("{count} products");
+            let _ = writeln!(stderr, "{count} products");
             ExitCode::SUCCESS
         }
-        Err(error) => {
-            eprintln!("error: {error}");
+        Err(Stop::ClosedPipe) => ExitCode::SUCCESS,
+        Err(Stop::Api(error)) => {
+            let _ = writeln!(stderr, "error: {error}");
+            ExitCode::FAILURE
+        }
+        Err(Stop::Output(error)) => {
+            let _ = writeln!(stderr, "error: cannot write the list: {error}");
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run() -> Result<usize, Error> {
+async fn run() -> Result<usize, Stop> {
     let client = Client::from_env()?;
+    let mut out = std::io::stdout().lock();
     let mut products = client.list_products().stream();
     let mut count = 0;
     while let Some(product) = products.try_next().await? {
@@ -55,13 +80,19 @@ async fn run() -> Result<usize, Error> {
             })
             .and_then(|id| id.value.as_deref())
             .unwrap_or("-");
-        println!(
+        writeln!(
+            out,
             "{}\t{}\t{}\t{}",
             product.id.as_deref().unwrap_or("-"),
             product.resource_type.as_ref().map_or("-", |t| t.as_str()),
             product.name.as_deref().unwrap_or("-"),
             offer_id,
-        );
+        )
+        .and_then(|()| out.flush())
+        .map_err(|e| match e.kind() {
+            ErrorKind::BrokenPipe => Stop::ClosedPipe,
+            _ => Stop::Output(e),
+        })?;
         count += 1;
     }
     Ok(count)

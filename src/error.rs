@@ -13,45 +13,48 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
 use crate::auth::AuthError;
+use crate::net::{html_title, looks_like_html};
+/// The former path of the redactor, for code written against it
+/// (`src/blob.rs` on main); remove once that code uses `crate::sensitive`.
+#[allow(unused_imports)]
+pub(crate) use crate::sensitive::redact;
+use crate::sensitive::{self, shown};
 
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong calling the ingestion API.
-#[derive(Debug, thiserror::Error)]
+///
+/// Neither `Display` nor `Debug` shows a secret: bodies, messages and
+/// snippets are redacted by name and by shape (see [`crate::Secret`]).
 #[non_exhaustive]
 pub enum Error {
     /// The service answered with an error status.
-    #[error("{0}")]
     Api(Box<ApiError>),
 
     /// The resource changed since it was read: the `If-Match` etag sent with
     /// an update no longer matches. Read it again, apply the change, retry.
-    #[error("the resource was changed by someone else since it was read (etag mismatch); read it again and retry the update. {0}")]
     EtagMismatch(Box<ApiError>),
 
     /// No token could be obtained for the request.
-    #[error("could not authenticate: {0}")]
-    Auth(#[from] AuthError),
+    Auth(AuthError),
 
     /// The request never got an answer: DNS, connection or TLS failure.
-    #[error("could not reach the ingestion API{}: {source}", request_label(client_request_id.as_deref()))]
     Transport {
         /// What failed.
-        #[source]
         source: reqwest::Error,
         /// The `Client-Request-ID` the request carried, when it was sent.
         client_request_id: Option<String>,
     },
 
     /// The service did not answer in time, after every retry allowed.
-    #[error("the ingestion API did not answer within {after:?} (client request id {client_request_id}); the operation may or may not have been applied")]
     Timeout {
         /// How long the request waited in all.
         after: Duration,
@@ -60,26 +63,130 @@ pub enum Error {
     },
 
     /// A success response whose body does not match the expected type.
-    #[error("the ingestion API answered with a body this client cannot read: {source}; body starts with: {snippet}")]
     Decode {
-        /// Why decoding failed.
-        #[source]
+        /// Why decoding failed. Its own `Display` may quote a value of the
+        /// body, so it is not this error's `source()`; this error's
+        /// `Display` and `Debug` show it with quoted values hidden.
         source: serde_json::Error,
-        /// The start of the body (signatures redacted).
+        /// The start of the body (secrets redacted).
         snippet: String,
     },
 
+    /// Following the pages of a list went wrong: a `nextLink` that cannot be
+    /// followed, one already followed (the service would loop), or more
+    /// pages than [`crate::ClientBuilder::max_pages`] allows.
+    Paging {
+        /// The list operation, such as `list_products`.
+        operation: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
+
     /// A parameter given to a request builder could not be converted.
-    #[error("invalid request: {0}")]
     InvalidRequest(String),
 
     /// The client was configured with something it cannot use.
-    #[error("invalid configuration: {0}")]
     Config(String),
 
     /// Uploading a file to Azure Blob Storage failed.
-    #[error(transparent)]
     Upload(Box<crate::blob::UploadError>),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => write!(f, "{e}"),
+            Error::EtagMismatch(e) => write!(
+                f,
+                "the resource was changed by someone else since it was read (etag mismatch); read it again and retry the update. {e}"
+            ),
+            Error::Auth(e) => write!(f, "could not authenticate: {e}"),
+            Error::Transport {
+                source,
+                client_request_id,
+            } => write!(
+                f,
+                "could not reach the ingestion API{}: {source}",
+                request_label(client_request_id.as_deref())
+            ),
+            Error::Timeout {
+                after,
+                client_request_id,
+            } => write!(
+                f,
+                "the ingestion API did not answer within {after:?} (client request id {client_request_id}); the operation may or may not have been applied"
+            ),
+            Error::Decode { source, snippet } => write!(
+                f,
+                "the ingestion API answered with a body this client cannot read: {}; body starts with: {snippet}",
+                sensitive::serde_message(&source.to_string())
+            ),
+            Error::Paging { operation, reason } => {
+                write!(f, "paging through `{operation}` stopped: {reason}")
+            }
+            Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
+            Error::Config(m) => write!(f, "invalid configuration: {m}"),
+            Error::Upload(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Auth(e) => Some(e),
+            Error::Transport { source, .. } => Some(source),
+            Error::Upload(e) => e.source(),
+            // `Api` shows its ApiError already; serde_json's message (`Decode`)
+            // may quote a secret value of the body.
+            _ => None,
+        }
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(error: AuthError) -> Self {
+        Error::Auth(error)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => f.debug_tuple("Api").field(e).finish(),
+            Error::EtagMismatch(e) => f.debug_tuple("EtagMismatch").field(e).finish(),
+            Error::Auth(e) => f.debug_tuple("Auth").field(e).finish(),
+            Error::Transport {
+                source,
+                client_request_id,
+            } => f
+                .debug_struct("Transport")
+                .field("source", source)
+                .field("client_request_id", client_request_id)
+                .finish(),
+            Error::Timeout {
+                after,
+                client_request_id,
+            } => f
+                .debug_struct("Timeout")
+                .field("after", after)
+                .field("client_request_id", client_request_id)
+                .finish(),
+            Error::Decode { source, snippet } => f
+                .debug_struct("Decode")
+                .field("source", &sensitive::serde_message(&source.to_string()))
+                .field("snippet", snippet)
+                .finish(),
+            Error::Paging { operation, reason } => f
+                .debug_struct("Paging")
+                .field("operation", operation)
+                .field("reason", reason)
+                .finish(),
+            Error::InvalidRequest(m) => f.debug_tuple("InvalidRequest").field(m).finish(),
+            Error::Config(m) => f.debug_tuple("Config").field(m).finish(),
+            Error::Upload(e) => f.debug_tuple("Upload").field(e).finish(),
+        }
+    }
 }
 
 impl Error {
@@ -119,7 +226,7 @@ impl Error {
     pub(crate) fn decode(source: serde_json::Error, body: &[u8]) -> Self {
         Error::Decode {
             source,
-            snippet: truncate(&redact(&String::from_utf8_lossy(body)), MAX_SNIPPET),
+            snippet: shown(&String::from_utf8_lossy(body), MAX_SNIPPET),
         }
     }
 
@@ -161,7 +268,7 @@ pub struct ApiError {
     pub client_request_id: Option<String>,
     /// The `Retry-After` header, as sent.
     pub retry_after: Option<String>,
-    /// The body as text (at most 4 KiB, SAS signatures redacted).
+    /// The body as text (at most 4 KiB, secrets redacted).
     pub body: String,
 }
 
@@ -194,7 +301,7 @@ impl ApiError {
             azure_ref: header("x-azure-ref"),
             client_request_id: header("client-request-id"),
             retry_after: header("retry-after"),
-            body: truncate(&redact(&text), MAX_BODY),
+            body: shown(&text, MAX_BODY),
         };
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::String(s)) => error.read_text(&s),
@@ -245,7 +352,7 @@ impl ApiError {
         };
         self.code = code.map(str::to_string);
         if !message.is_empty() {
-            self.message = Some(truncate(&redact(message), MAX_SNIPPET));
+            self.message = Some(shown(message, MAX_SNIPPET));
         }
         if let Some(fault) = fault {
             self.read_fault(&fault);
@@ -262,9 +369,9 @@ impl ApiError {
                 .map(|(_, v)| v)
         };
         let text = |v: &Value| match v {
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(shown(s, MAX_SNIPPET)),
             Value::Null => None,
-            other => Some(other.to_string()),
+            other => Some(shown(&other.to_string(), MAX_SNIPPET)),
         };
         if let Some(v) = field("faultCode").or_else(|| field("code")).and_then(text) {
             self.fault_code = Some(v);
@@ -273,11 +380,11 @@ impl ApiError {
             .or_else(|| field("reason"))
             .and_then(text)
         {
-            self.reason = Some(truncate(&redact(&v), MAX_SNIPPET));
+            self.reason = Some(v);
         }
         if self.message.is_none() {
             if let Some(v) = field("message").and_then(text) {
-                self.message = Some(truncate(&redact(&v), MAX_SNIPPET));
+                self.message = Some(v);
             }
         }
         self.correlation_id = field("correlationId")
@@ -288,14 +395,14 @@ impl ApiError {
             .or(self.operation_id.take());
         if let Some(Value::Object(data)) = field("data") {
             for (name, messages) in data {
-                let list: Vec<String> = match messages {
-                    Value::Array(items) => items.iter().filter_map(text).collect(),
-                    other => text(other).into_iter().collect(),
+                let list: Vec<String> = if sensitive::is_secret_name(name) {
+                    vec![sensitive::REDACTED.to_string()]
+                } else {
+                    match messages {
+                        Value::Array(items) => items.iter().filter_map(text).collect(),
+                        other => text(other).into_iter().collect(),
+                    }
                 };
-                let list = list
-                    .into_iter()
-                    .map(|m| truncate(&redact(&m), MAX_SNIPPET))
-                    .collect();
                 self.validation.insert(name.clone(), list);
             }
         }
@@ -333,7 +440,7 @@ impl fmt::Display for ApiError {
             }
         }
         if self.code.is_none() && self.message.is_none() && self.reason.is_none() {
-            let snippet = truncate(self.body.trim(), MAX_SNIPPET);
+            let snippet = sensitive::truncate(self.body.trim(), MAX_SNIPPET);
             if snippet.is_empty() {
                 write!(f, " with an empty body")?;
             } else {
@@ -376,105 +483,70 @@ fn is_code(s: &str) -> bool {
         && rest.chars().any(|c| c.is_ascii_digit())
 }
 
-/// Whether a body is an HTML (or XML) page rather than JSON.
-pub(crate) fn looks_like_html(text: &str) -> bool {
-    let start = text
-        .trim_start()
-        .get(..15)
-        .unwrap_or(text.trim_start())
-        .to_ascii_lowercase();
-    start.starts_with("<!doctype")
-        || start.starts_with("<html")
-        || start.starts_with("<?xml")
-        || start.starts_with("<head")
+/// A failure the request pipeline carries to the generated code inside a
+/// stand-in response (progenitor's `exec` hook must return a response or a
+/// `reqwest::Error`, which only reqwest can make). [`from_generated`] takes
+/// it back out before anything reaches the caller.
+#[derive(Clone)]
+struct Failure(Arc<Mutex<Option<Error>>>);
+
+/// Status of the stand-in response that carries a failure without an answer.
+const NO_ANSWER: u16 = 599;
+
+/// A stand-in response carrying `error`, with the status, headers and body
+/// of the answer it came from (if any).
+pub(crate) fn carry(
+    error: Error,
+    answer: Option<(http::StatusCode, HeaderMap, bytes::Bytes)>,
+) -> reqwest::Response {
+    let (status, headers, body) = answer.unwrap_or_else(|| {
+        (
+            http::StatusCode::from_u16(NO_ANSWER).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            HeaderMap::new(),
+            bytes::Bytes::new(),
+        )
+    });
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+        .extensions_mut()
+        .insert(Failure(Arc::new(Mutex::new(Some(error)))));
+    reqwest::Response::from(response)
 }
 
-/// The `<title>` of an HTML page, shortened.
-pub(crate) fn html_title(text: &str) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
-    let start = lower.find("<title>")? + "<title>".len();
-    let end = start + lower[start..].find("</title>")?;
-    let title = text.get(start..end)?.trim();
-    (!title.is_empty()).then(|| truncate(title, 120))
+/// Takes the [`Error`] the pipeline attached to a response, if any.
+fn take_failure(response: &mut reqwest::Response) -> Option<Error> {
+    let failure = response.extensions_mut().remove::<Failure>()?;
+    let mut slot = failure.0.lock().unwrap_or_else(|p| p.into_inner());
+    slot.take()
 }
 
-/// Shortens `text` to at most `max` bytes, on a character boundary.
-pub(crate) fn truncate(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
-}
-
-/// Replaces the value of every `sig=` (an Azure Storage SAS signature) and
-/// of bearer tokens in `text`.
-pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    loop {
-        let lower = rest.to_ascii_lowercase();
-        let sig = lower.find("sig=").map(|i| (i, 4));
-        let bearer = lower.find("bearer ").map(|i| (i, 7));
-        let next = match (sig, bearer) {
-            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
-            (a, b) => a.or(b),
-        };
-        let Some((at, len)) = next else {
-            out.push_str(rest);
-            return out;
-        };
-        out.push_str(&rest[..at + len]);
-        let value_end = rest[at + len..]
-            .find(|c: char| {
-                matches!(
-                    c,
-                    '&' | '"' | '\'' | ' ' | '\n' | '\r' | '\t' | '<' | '>' | ',' | '}' | '\\'
-                )
-            })
-            .map_or(rest.len(), |i| at + len + i);
-        if value_end > at + len {
-            out.push_str("REDACTED");
+/// Converts the generated client's error into ours; every generated `send`
+/// goes through it, so progenitor's error type and the stand-in responses
+/// never reach the caller.
+pub(crate) fn from_generated(error: progenitor_client::Error<()>) -> Error {
+    use progenitor_client::Error as P;
+    match error {
+        P::InvalidRequest(message) | P::Custom(message) => Error::InvalidRequest(message),
+        P::CommunicationError(source)
+        | P::InvalidUpgrade(source)
+        | P::ResponseBodyError(source) => Error::Transport {
+            source,
+            client_request_id: None,
+        },
+        P::ErrorResponse(value) => {
+            Error::from_response(ApiError::from_parts(value.status(), value.headers(), &[]))
         }
-        rest = &rest[value_end..];
-    }
-}
-
-/// Converts the generated client's error into ours.
-///
-/// The request pipeline (`client.rs`) hands its own failures, and
-/// error answers it has already read, to the generated code as a response
-/// carrying the finished [`Error`]; this takes it back out.
-impl<E> From<progenitor_client::Error<E>> for Error {
-    fn from(error: progenitor_client::Error<E>) -> Self {
-        use progenitor_client::Error as P;
-        match error {
-            P::InvalidRequest(message) => Error::InvalidRequest(message),
-            P::CommunicationError(source)
-            | P::InvalidUpgrade(source)
-            | P::ResponseBodyError(source) => Error::Transport {
-                source,
-                client_request_id: None,
-            },
-            P::ErrorResponse(value) => {
-                Error::from_response(ApiError::from_parts(value.status(), value.headers(), &[]))
-            }
-            P::InvalidResponsePayload(bytes, source) => Error::decode(source, &bytes),
-            P::UnexpectedResponse(mut response) => {
-                match crate::client::take_failure(&mut response) {
-                    Some(error) => error,
-                    None => Error::from_response(ApiError::from_parts(
-                        response.status(),
-                        response.headers(),
-                        &[],
-                    )),
-                }
-            }
-            P::Custom(message) => Error::InvalidRequest(message),
-        }
+        P::InvalidResponsePayload(bytes, source) => Error::decode(source, &bytes),
+        P::UnexpectedResponse(mut response) => match take_failure(&mut response) {
+            Some(error) => error,
+            None => Error::from_response(ApiError::from_parts(
+                response.status(),
+                response.headers(),
+                &[],
+            )),
+        },
     }
 }
 
@@ -541,6 +613,7 @@ mod tests {
 
     #[test]
     fn signatures_are_redacted() {
+        use crate::sensitive::redact;
         assert_eq!(
             redact("https://a.blob.core.windows.net/c/f?sv=1&sig=abc%2Bdef&se=2"),
             "https://a.blob.core.windows.net/c/f?sv=1&sig=REDACTED&se=2"
@@ -557,5 +630,202 @@ mod tests {
         assert!(parse(412, "").is_etag_mismatch());
         assert!(!parse(409, r#""ICH1 - Conflict""#).is_etag_mismatch());
         assert!(parse(409, r#""ICH1 - The etag does not match""#).is_etag_mismatch());
+    }
+}
+
+/// Secrets at random depths of a body never survive in any output.
+#[cfg(test)]
+mod secret_properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{json, Map};
+
+    /// A secret value: a marker no generated name or text contains.
+    fn secret() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9+/]{6,24}".prop_map(|s| format!("Zq9{s}"))
+    }
+
+    /// Where a secret hides: under a secret name, or by shape in a string
+    /// under any name.
+    fn planted() -> impl Strategy<Value = (String, Value, String)> {
+        let name = prop_oneof![
+            Just("password"),
+            Just("applicationKey"),
+            Just("azureActiveDirectoryApplicationKey"),
+            Just("clientSecret"),
+            Just("client_secret"),
+            Just("connectionString"),
+            Just("primaryKey"),
+            Just("access_token"),
+        ];
+        prop_oneof![
+            (name, secret()).prop_map(|(n, s)| (n.to_string(), Value::from(s.clone()), s)),
+            ("[a-z]{1,8}", secret()).prop_map(|(n, s)| (
+                n,
+                Value::from(format!(
+                    "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={s}==;EndpointSuffix=core.windows.net"
+                )),
+                s
+            )),
+            ("[a-z]{1,8}", secret()).prop_map(|(n, s)| (
+                n,
+                Value::from(format!("https://a.blob.core.windows.net/c/f?sv=1&sig={s}%2B&se=2")),
+                s
+            )),
+            ("[a-z]{1,8}", secret()).prop_map(|(n, s)| (
+                n,
+                Value::from(format!("Bearer {s}.x")),
+                s
+            )),
+            ("[a-z]{1,8}", secret()).prop_map(|(n, s)| (
+                n,
+                Value::from(format!("Endpoint=sb://x/;SharedAccessKeyName=root;SharedAccessKey={s}=")),
+                s
+            )),
+        ]
+    }
+
+    fn filler() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<i32>().prop_map(Value::from),
+            "[a-z ]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::btree_map("[a-z]{1,6}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Plants each secret at a random path of `filler`, as deep as it goes.
+    fn plant(mut body: Value, plants: &[(String, Value, String)], paths: &[Vec<usize>]) -> Value {
+        if !body.is_object() {
+            body = json!({ "value": body });
+        }
+        for ((name, value, _), path) in plants.iter().zip(paths) {
+            // Walk down (reading) to find the JSON pointer of the container.
+            let mut pointer = String::new();
+            let mut at = &body;
+            for step in path {
+                let (key, next) = match at {
+                    Value::Object(map) if !map.is_empty() => {
+                        let (k, v) = map.iter().nth(step % map.len()).expect("in range");
+                        (k.replace('~', "~0").replace('/', "~1"), v)
+                    }
+                    Value::Array(items) if !items.is_empty() => {
+                        let i = step % items.len();
+                        (i.to_string(), &items[i])
+                    }
+                    _ => break,
+                };
+                if !next.is_object() && !next.is_array() {
+                    break;
+                }
+                pointer.push('/');
+                pointer.push_str(&key);
+                at = next;
+            }
+            match body.pointer_mut(&pointer).expect("found above") {
+                Value::Object(map) => {
+                    map.insert(name.clone(), value.clone());
+                }
+                Value::Array(items) => items.push(json!({ name.clone(): value.clone() })),
+                _ => unreachable!("objects and arrays only"),
+            }
+        }
+        body
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn no_secret_survives_in_any_output(
+            body in filler(),
+            plants in proptest::collection::vec(planted(), 1..5),
+            paths in proptest::collection::vec(proptest::collection::vec(any::<usize>(), 0..4), 5),
+            status in prop_oneof![Just(400u16), Just(409), Just(500)],
+        ) {
+            let body = plant(body, &plants, &paths);
+            let json_text = body.to_string();
+            // The service's form: a JSON string holding `CODE - message {fault}`.
+            let ich = serde_json::to_string(&format!(
+                "ICH50400 - Unable to complete request. {{\"faultCode\":50400,\"data\":{json_text}}}"
+            )).unwrap();
+            let status = StatusCode::from_u16(status).unwrap();
+            let mut outputs = Vec::new();
+            for text in [&json_text, &ich] {
+                let api = ApiError::from_parts(status, &HeaderMap::new(), text.as_bytes());
+                outputs.push(format!("{api} {api:?}"));
+                let error = Error::from_response(api);
+                outputs.push(format!("{error} {error:?}"));
+                let source = serde_json::from_str::<u8>(text).unwrap_err();
+                let decode = Error::decode(source, text.as_bytes());
+                outputs.push(format!("{decode} {decode:?}"));
+                outputs.push(crate::sensitive::redact(text));
+            }
+            if let Value::Object(map) = &body {
+                outputs.push(format!("{:?}", crate::sensitive::ShowMap(map)));
+            }
+            let map: Map<String, Value> = [("clientSecret".to_string(), body.clone())].into_iter().collect();
+            outputs.push(format!("{:?}", crate::sensitive::ShowMap(&map)));
+            for (_, _, secret) in &plants {
+                for output in &outputs {
+                    prop_assert!(!output.contains(secret.as_str()), "{secret} shown in {output}");
+                }
+            }
+        }
+
+        #[test]
+        fn signatures_go_and_the_rest_stays(
+            prefix in "([ac-fh-z]{0,40} )?",
+            sig in "[A-Za-z0-9%+/=]{1,40}",
+            suffix in "(&[a-z]{1,5}=[a-z]{1,5}){0,3}",
+        ) {
+            // A name in the suffix that is secret itself is rightly hidden too.
+            prop_assume!(!suffix
+                .split('&')
+                .any(|pair| pair.split('=').next().is_some_and(crate::sensitive::is_secret_name)));
+            let text = format!("{prefix}https://a.blob.core.windows.net/c?sv=1&sig={sig}{suffix}");
+            let expected = format!("{prefix}https://a.blob.core.windows.net/c?sv=1&sig=REDACTED{suffix}");
+            prop_assert_eq!(crate::sensitive::redact(&text), expected);
+        }
+
+        #[test]
+        fn redaction_never_panics(text in "\\PC{0,300}") {
+            let _ = crate::sensitive::redact(&text);
+            let _ = crate::sensitive::serde_message(&text);
+        }
+    }
+
+    #[test]
+    fn redaction_takes_linear_time() {
+        // Shapes that would make a naive scanner go back and forth.
+        for unit in [
+            "a:",
+            "\"password\":\"",
+            "key=",
+            "\\\\\\\"",
+            "Bearer ",
+            "eyJ.",
+            "%3D",
+        ] {
+            let small = unit.repeat(2_000);
+            let large = unit.repeat(200_000);
+            let time = |text: &str| {
+                let started = std::time::Instant::now();
+                let _ = crate::sensitive::redact(text);
+                started.elapsed()
+            };
+            let (t_small, t_large) = (time(&small), time(&large));
+            // 100× the text; allow 1,000× the time (noise), not 10,000×.
+            assert!(
+                t_large < t_small * 1_000 + std::time::Duration::from_secs(2),
+                "{unit:?}: {t_small:?} for 2,000, {t_large:?} for 200,000"
+            );
+        }
     }
 }

@@ -5,16 +5,20 @@ pub mod auth;
 pub mod blob;
 mod client;
 pub mod definition;
-pub mod error;
+mod error;
 mod generated;
+mod net;
 pub mod paging;
+mod pipeline;
 pub mod retry;
-pub mod secret;
+mod secret;
+mod sensitive;
 pub mod workflows;
 
-pub use client::{ClientBuilder, Pipeline, DEFAULT_ENDPOINT, USER_AGENT};
+pub use client::{ClientBuilder, DEFAULT_ENDPOINT};
 pub use error::{ApiError, Error, Result};
 pub use generated::{builder, types, Client, ResponseValue};
+pub use net::USER_AGENT;
 pub use secret::{SasUri, Secret};
 
 /// Every operation of the API: its method on [`Client`], HTTP verb and path.

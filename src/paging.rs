@@ -24,19 +24,22 @@
 //! byte. A link to another host is refused: the request would carry the
 //! bearer token there.
 
+use std::collections::HashSet;
 use std::future::Future;
+use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 
 use futures::stream::{self, Stream, TryStreamExt};
-use progenitor_client::{ClientHooks, OperationInfo, ResponseValue};
+use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::error::{redact, Error};
-use crate::generated::Client;
+use crate::error::{from_generated, Error};
+use crate::pipeline::Pipeline;
+use crate::sensitive::redact;
 
 /// A page of a collection.
-pub trait Page: DeserializeOwned + Send + 'static {
+pub(crate) trait Page: DeserializeOwned + Send + 'static {
     /// What the page holds.
     type Item: Send + 'static;
     /// The page's items and the link to the next page.
@@ -44,95 +47,132 @@ pub trait Page: DeserializeOwned + Send + 'static {
 }
 
 /// A stream of items, or of the error that ended it.
-pub type ItemStream<'a, T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send + 'a>>;
+pub type ItemStream<'a, T> = Pin<Box<dyn Stream<Item = crate::Result<T>> + Send + 'a>>;
 
-type FirstPage<'a, P> = Pin<
-    Box<dyn Future<Output = Result<ResponseValue<P>, progenitor_client::Error<()>>> + Send + 'a>,
->;
+type FirstPage<'a, P> = Pin<Box<dyn Future<Output = crate::Result<ResponseValue<P>>> + Send + 'a>>;
+
+/// Where a stream is.
+struct State<'a, P> {
+    next: Next<'a, P>,
+    /// Hashes of the links followed, to notice a service going round.
+    seen: HashSet<u64>,
+    hasher: RandomState,
+    pages: usize,
+}
 
 enum Next<'a, P> {
     First(FirstPage<'a, P>),
     Link(String),
+    /// The error to yield after the items already yielded.
+    Fail(Error),
     Done,
 }
 
 /// Yields the items of `first` and of every page after it.
-pub fn items<'a, P, F>(
-    client: &'a Client,
+pub(crate) fn items<'a, P, F>(
+    pipeline: &'a Pipeline,
+    http: &'a reqwest::Client,
     operation: &'static str,
+    path: &'static str,
     first: F,
 ) -> ItemStream<'a, P::Item>
 where
     P: Page,
-    F: Future<Output = Result<ResponseValue<P>, progenitor_client::Error<()>>> + Send + 'a,
+    F: Future<Output = crate::Result<ResponseValue<P>>> + Send + 'a,
 {
     Box::pin(
-        pages(client, operation, first)
+        pages(pipeline, http, operation, path, first)
             .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
             .try_flatten(),
     )
 }
 
-/// Yields every page's items as one `Vec` per page.
-pub fn pages<'a, P, F>(
-    client: &'a Client,
+/// Yields every page's items as one `Vec` per page. The stream ends after
+/// the last page or after an error: a link already followed, a link that
+/// cannot be followed, or more pages than the client allows.
+pub(crate) fn pages<'a, P, F>(
+    pipeline: &'a Pipeline,
+    http: &'a reqwest::Client,
     operation: &'static str,
+    path: &'static str,
     first: F,
-) -> impl Stream<Item = Result<Vec<P::Item>, Error>> + Send + 'a
+) -> impl Stream<Item = crate::Result<Vec<P::Item>>> + Send + 'a
 where
     P: Page,
-    F: Future<Output = Result<ResponseValue<P>, progenitor_client::Error<()>>> + Send + 'a,
+    F: Future<Output = crate::Result<ResponseValue<P>>> + Send + 'a,
 {
-    let start: Next<'a, P> = Next::First(Box::pin(first));
-    stream::unfold(start, move |next| async move {
-        let page: Result<P, Error> = match next {
+    let start = State::<'a, P> {
+        next: Next::First(Box::pin(first)),
+        seen: HashSet::new(),
+        hasher: RandomState::new(),
+        pages: 0,
+    };
+    let max_pages = pipeline.max_pages();
+    stream::unfold(start, move |mut state| async move {
+        let page: crate::Result<P> = match std::mem::replace(&mut state.next, Next::Done) {
             Next::Done => return None,
-            Next::First(future) => future
-                .await
-                .map(ResponseValue::into_inner)
-                .map_err(Error::from),
-            Next::Link(link) => fetch_page(client, operation, &link).await,
+            Next::Fail(error) => return Some((Err(error), state)),
+            Next::First(future) => future.await.map(ResponseValue::into_inner),
+            Next::Link(link) => fetch_page(pipeline, http, operation, path, &link).await,
         };
-        match page {
-            Ok(page) => {
-                let (items, next_link) = page.into_parts();
-                let next = match next_link.filter(|l| !l.trim().is_empty()) {
-                    Some(link) => Next::Link(link),
-                    None => Next::Done,
-                };
-                Some((Ok(items), next))
-            }
-            Err(error) => Some((Err(error), Next::Done)),
+        let (items, next_link) = match page {
+            Ok(page) => page.into_parts(),
+            Err(error) => return Some((Err(error), state)),
+        };
+        state.pages += 1;
+        if let Some(link) = next_link.filter(|l| !l.trim().is_empty()) {
+            let link = link.trim().to_string();
+            state.next = if !state.seen.insert(state.hasher.hash_one(&link)) {
+                Next::Fail(Error::Paging {
+                    operation,
+                    reason: format!(
+                        "the service sent the page link `{}` a second time; following it would go round forever",
+                        redact(&link)
+                    ),
+                })
+            } else if state.pages >= max_pages {
+                Next::Fail(Error::Paging {
+                    operation,
+                    reason: format!(
+                        "the list has more than {max_pages} pages; ClientBuilder::max_pages allows more"
+                    ),
+                })
+            } else {
+                Next::Link(link)
+            };
         }
+        Some((Ok(items), state))
     })
 }
 
 async fn fetch_page<P: Page>(
-    client: &Client,
+    pipeline: &Pipeline,
+    http: &reqwest::Client,
     operation: &'static str,
+    path: &'static str,
     link: &str,
-) -> Result<P, Error> {
-    let url = resolve_next_link(client.pipeline().base(), link)?;
+) -> crate::Result<P> {
+    let url = resolve_next_link(pipeline.base(), link).map_err(|why| Error::Paging {
+        operation,
+        reason: format!("cannot follow the page link `{}`: {why}", redact(link)),
+    })?;
     tracing::debug!(next_link = %redact(url.as_str()), "fetching the next page");
     let mut request = reqwest::Request::new(http::Method::GET, url);
     request.headers_mut().insert(
         http::header::ACCEPT,
         http::HeaderValue::from_static("application/json"),
     );
-    let info = OperationInfo {
-        operation_id: operation,
-    };
-    let response = match client.exec(request, &info).await {
-        Ok(response) => response,
-        Err(error) => return Err(progenitor_client::Error::<()>::CommunicationError(error).into()),
-    };
+    // A failure comes back as a stand-in response carrying the error.
+    let response = pipeline.execute(http, request, operation, path).await;
     if !response.status().is_success() {
-        return Err(progenitor_client::Error::<()>::UnexpectedResponse(response).into());
+        return Err(from_generated(
+            progenitor_client::Error::UnexpectedResponse(response),
+        ));
     }
     let body = response
         .bytes()
         .await
-        .map_err(|e| Error::from(progenitor_client::Error::<()>::ResponseBodyError(e)))?;
+        .map_err(|e| from_generated(progenitor_client::Error::ResponseBodyError(e)))?;
     serde_json::from_slice(&body).map_err(|source| Error::decode(source, &body))
 }
 
@@ -144,14 +184,9 @@ async fn fetch_page<P: Page>(
 /// * starting with the base URL's path without its leading slash
 ///   (`v1.0/ingestion/products?…`, what the service sends): from the host;
 /// * anything else (`products?…`): from the base URL.
-pub fn resolve_next_link(base: &Url, link: &str) -> Result<Url, Error> {
+pub(crate) fn resolve_next_link(base: &Url, link: &str) -> Result<Url, String> {
     let link = link.trim();
-    let bad = |why: &str| {
-        Error::Config(format!(
-            "cannot follow the page link `{}`: {why}",
-            redact(link)
-        ))
-    };
+    let bad = |why: &str| why.to_string();
     let origin = &base[..url::Position::BeforePath];
     let url_text = if link.contains("://") {
         link.to_string()

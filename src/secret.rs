@@ -11,20 +11,21 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::redact;
+use crate::sensitive::redact;
 
 /// A secret string. Its `Debug` and `Display` never show it; read it with
-/// [`Secret::expose`].
+/// [`Secret::expose`]. Clones share one copy.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Secret(String);
+pub struct Secret(Arc<str>);
 
 impl Secret {
     /// Wraps a secret.
     pub fn new(secret: impl Into<String>) -> Self {
-        Secret(secret.into())
+        Secret(Arc::from(secret.into()))
     }
 
     /// The secret itself. Do not log it.
@@ -47,13 +48,13 @@ impl fmt::Display for Secret {
 
 impl From<String> for Secret {
     fn from(s: String) -> Self {
-        Secret(s)
+        Secret::new(s)
     }
 }
 
 impl From<&str> for Secret {
     fn from(s: &str) -> Self {
-        Secret(s.to_string())
+        Secret(Arc::from(s))
     }
 }
 
@@ -65,7 +66,7 @@ impl Serialize for Secret {
 
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Secret)
+        String::deserialize(deserializer).map(Secret::new)
     }
 }
 

@@ -428,14 +428,12 @@ async fn a_401_twice_is_an_error_not_a_loop() {
         .endpoint(format!("{}{BASE_PATH}", server.uri()))
         .build()
         .unwrap();
-    let error = partner_center_ingestion::Error::from(
-        client
-            .get_product()
-            .product_id("p-1")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let error = client
+        .get_product()
+        .product_id("p-1")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
     assert_eq!(error.request_id(), Some("req-401"));
     assert_eq!(

@@ -131,7 +131,6 @@ async fn a_stale_etag_is_an_etag_mismatch() {
         .body(typed::<types::AzureListing>(changed))
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(matches!(err, Error::EtagMismatch(_)), "{err}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(412));
@@ -319,12 +318,7 @@ async fn a_wrong_secret_is_an_auth_error_with_its_aadsts_code() {
         .endpoint(emu.endpoint())
         .build()
         .unwrap();
-    let err = client
-        .list_products()
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap_err();
+    let err = client.list_products().send().await.unwrap_err();
     match err {
         Error::Auth(AuthError::Rejected(a)) => assert_eq!(a.aadsts_code(), Some(7000215)),
         other => panic!("expected an auth error, got {other}"),

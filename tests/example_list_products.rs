@@ -4,15 +4,17 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::io::BufRead;
+use std::process::{Command, Output, Stdio};
 
 use serde_json::json;
 use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn run_example(server: &MockServer, secret: &str) -> Output {
-    Command::new(example_binary("list_products"))
+fn example_command(server: &MockServer, secret: &str) -> Command {
+    let mut command = Command::new(example_binary("list_products"));
+    command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("AZURE_TENANT_ID", TENANT)
@@ -23,7 +25,12 @@ fn run_example(server: &MockServer, secret: &str) -> Output {
             "PARTNER_CENTER_ENDPOINT",
             format!("{}{BASE_PATH}", server.uri()),
         )
-        .env("RUST_LOG", "trace")
+        .env("RUST_LOG", "trace");
+    command
+}
+
+fn run_example(server: &MockServer, secret: &str) -> Output {
+    example_command(server, secret)
         .output()
         .expect("the example runs")
 }
@@ -220,4 +227,36 @@ async fn a_missing_variable_is_named() {
     assert!(!output.status.success());
     assert!(stderr.contains("AZURE_CLIENT_SECRET"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_closed_pipe_ends_the_listing_quietly() {
+    let server = MockServer::start().await;
+    mount_token_endpoint(&server, TOKEN, 3599).await;
+    // More than a pipe buffer holds (64 KiB), so writing must meet the closed pipe.
+    mount_products(&server, ProductPages::new(2_000), TOKEN).await;
+
+    // `list_products | head -3`: read three lines, then close the pipe.
+    let mut child = example_command(&server, SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example starts");
+    let stdout = child.stdout.take().expect("piped");
+    let first: Vec<String> = std::io::BufReader::new(stdout)
+        .lines()
+        .take(3)
+        .collect::<Result<_, _>>()
+        .expect("three lines");
+    assert_eq!(first.len(), 3);
+    // The reader is dropped here: the pipe is closed.
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .expect("the example ends");
+    let (_, stderr) = text(&output);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert!(output.status.success(), "{:?}\n{stderr}", output.status);
 }

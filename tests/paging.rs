@@ -125,6 +125,16 @@ async fn a_link_to_another_host_is_refused() {
     assert!(results[0].is_ok());
     let error = results[1].as_ref().unwrap_err();
     assert!(error.to_string().contains("another host"), "{error}");
+    assert!(
+        matches!(
+            error,
+            Error::Paging {
+                operation: "list_variants",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert_eq!(
         received_on(&server, BASE_PATH).await.len(),
         1,
@@ -200,4 +210,64 @@ async fn a_page_that_does_not_decode_is_an_error_in_the_stream() {
         "{:?}",
         results[1]
     );
+}
+
+#[tokio::test]
+async fn a_repeated_next_link_ends_the_stream_with_an_error_naming_the_operation() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "value": [product(0), product(1), product(2), product(3), product(4)],
+            "nextLink": "v1.0/ingestion/products?$skipToken=same"
+        })))
+        .mount(&server)
+        .await;
+    let client = client_for(&server);
+    let results: Vec<Result<_, Error>> = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        client.list_products().stream().collect(),
+    )
+    .await
+    .expect("the stream ends");
+    let (last, items) = results.split_last().unwrap();
+    assert_eq!(items.len(), 10, "the first page and its repeat, once");
+    assert!(items.iter().all(Result::is_ok));
+    match last {
+        Err(Error::Paging { operation, reason }) => {
+            assert_eq!(*operation, "list_products");
+            assert!(reason.contains("second time"), "{reason}");
+        }
+        other => panic!("expected a paging error, got {other:?}"),
+    }
+    let shown = last.as_ref().unwrap_err().to_string();
+    assert!(shown.contains("list_products"), "{shown}");
+    assert_eq!(received_on(&server, BASE_PATH).await.len(), 2);
+}
+
+#[tokio::test]
+async fn the_number_of_pages_is_bounded() {
+    let server = MockServer::start().await;
+    let pages = ProductPages::new(1_000);
+    mount_products(&server, pages.clone(), TOKEN).await;
+    let client = partner_center_ingestion::Client::builder(
+        partner_center_ingestion::auth::StaticTokenCredential::new(TOKEN),
+    )
+    .endpoint(format!("{}{BASE_PATH}", server.uri()))
+    .max_pages(5)
+    .build()
+    .unwrap();
+    let results: Vec<Result<_, Error>> = client.list_products().stream().collect().await;
+    let (last, items) = results.split_last().unwrap();
+    assert!(items.iter().all(Result::is_ok));
+    assert!(
+        matches!(
+            last,
+            Err(Error::Paging {
+                operation: "list_products",
+                ..
+            })
+        ),
+        "{last:?}"
+    );
+    assert_eq!(pages.served.load(std::sync::atomic::Ordering::SeqCst), 5);
 }

@@ -184,7 +184,6 @@ async fn a_post_is_retried_after_503_and_429_only() {
         .body(serde_json::from_value::<types::AzureProduct>(body).unwrap())
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
     assert_eq!(received_on(&server, BASE_PATH).await.len(), 1);
@@ -296,7 +295,6 @@ async fn timeouts_are_retried_for_get_but_not_for_post() {
         .client_request_id("caller-chosen-id")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     match &error {
         Error::Timeout {
@@ -421,16 +419,14 @@ async fn a_stale_etag_is_its_own_error() {
         .await;
     let listing: types::AzureListing =
         serde_json::from_value(json!({ "title": "t", "@odata.etag": "\"v6\"" })).unwrap();
-    let error = Error::from(
-        client(&server, quick_retries())
-            .update_listing()
-            .product_id("p")
-            .listing_id("l")
-            .body(listing)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let error = client(&server, quick_retries())
+        .update_listing()
+        .product_id("p")
+        .listing_id("l")
+        .body(listing)
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::EtagMismatch(_)), "{error:?}");
     assert!(error.to_string().contains("read it again"), "{error}");
     assert_eq!(
@@ -603,7 +599,6 @@ async fn traces_name_the_call_and_never_show_secrets() {
         .product_id("p-1")
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     get_product(&client).await.unwrap();
     let shown = format!("{error} {error:?} {client:?}");
@@ -631,4 +626,41 @@ async fn traces_name_the_call_and_never_show_secrets() {
         assert!(!text.contains("SECRETSIG"), "a SAS signature leaked");
     }
     assert!(shown.contains("sig=REDACTED"), "{shown}");
+}
+
+#[tokio::test]
+async fn your_own_http_client_carries_the_requests() {
+    let server = MockServer::start().await;
+    Mock::given(path(format!("{BASE_PATH}/products/p-1")))
+        .respond_with(ok_product())
+        .mount(&server)
+        .await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-corporate-proxy", "seen".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let client = Client::builder(StaticTokenCredential::new(TOKEN))
+        .endpoint(format!("{}{BASE_PATH}", server.uri()))
+        .http_client(http)
+        .user_agent_suffix("my-tool/1.0")
+        .build()
+        .unwrap();
+    // Every call returns the crate's own `Result`.
+    let product: partner_center_ingestion::Result<_> =
+        client.get_product().product_id("p-1").send().await;
+    assert_eq!(
+        product.unwrap().into_inner().name.as_deref(),
+        Some("Offer 1")
+    );
+    let requests = received_on(&server, BASE_PATH).await;
+    let request = &requests[0];
+    assert_eq!(request.headers["x-corporate-proxy"], "seen");
+    let agent = request.headers["user-agent"].to_str().unwrap();
+    assert!(
+        agent.starts_with("partner-center-ingestion/") && agent.ends_with("my-tool/1.0"),
+        "{agent}"
+    );
+    assert!(request.headers.get("client-request-id").is_some());
 }

@@ -384,10 +384,7 @@ async fn an_in_progress_submission_can_be_cancelled() {
         .send()
         .await
         .expect_err("gone");
-    assert_eq!(
-        partner_center_ingestion::Error::from(err).status(),
-        Some(http::StatusCode::NOT_FOUND)
-    );
+    assert_eq!(err.status(), Some(http::StatusCode::NOT_FOUND));
 }
 
 #[tokio::test]

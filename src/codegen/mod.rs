@@ -18,6 +18,9 @@ pub mod naming;
 pub mod normalize;
 pub mod own_types;
 pub mod polish;
+/// What is secret: the same list the runtime redactor uses.
+#[path = "../sensitive.rs"]
+pub mod sensitive;
 pub mod surface;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -29,7 +32,7 @@ use quote::quote;
 /// referred to by this path.
 pub const TYPES_PATH: &str = "crate::generated::types";
 /// The type the generated client carries for its hooks.
-pub const INNER_TYPE: &str = "crate::client::Pipeline";
+pub const INNER_TYPE: &str = "crate::pipeline::Pipeline";
 
 /// What one document generates.
 #[derive(Debug, Clone)]

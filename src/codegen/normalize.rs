@@ -29,8 +29,10 @@
 //! 9. leaves timestamps as strings: the service's timestamps do not always
 //!    carry an offset, and one unparsable date must not fail a whole page;
 //! 10. marks secrets inside payloads so that their types hide them: a string
-//!     property named `…SasUri` gets format [`SAS_URI`]; one named `password`,
-//!     `…connectionString` or `…ApplicationKey` gets format [`PASSWORD`];
+//!     property named `…SasUri` gets format [`SAS_URI`]; one whose name is
+//!     secret by [`super::sensitive::is_secret_name`] (`password`,
+//!     `…connectionString`, `…ApplicationKey`, `*secret*`…) gets format
+//!     [`PASSWORD`];
 //! 11. lets every object keep the properties the document does not list
 //!     (`additionalProperties: {}`, unless the document says `false`): the
 //!     service adds fields over time, and an update is a full replacement,
@@ -56,6 +58,51 @@ const SCHEMA_REF: &str = "#/components/schemas/";
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
+
+/// Every operation of the document in document order: (path, HTTP method,
+/// path item, operation). This and [`for_each_operation_mut`] are the one
+/// walk over paths × methods.
+pub fn each_operation(doc: &Value) -> impl Iterator<Item = (&str, &str, &Value, &Value)> {
+    doc.get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(method, _)| METHODS.contains(&method.as_str()))
+                .map(move |(method, operation)| (path.as_str(), method.as_str(), item, operation))
+        })
+}
+
+/// The walk of [`each_operation`], changing each operation: `f` gets the
+/// path, the method, the path item's shared parameters and the operation.
+/// The first error stops the walk.
+fn for_each_operation_mut<E>(
+    doc: &mut Value,
+    mut f: impl FnMut(&str, &str, &[Value], &mut Value) -> Result<(), E>,
+) -> Result<(), E> {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    for (path, item) in paths.iter_mut() {
+        let shared: Vec<Value> = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            if METHODS.contains(&method.as_str()) {
+                f(path, method, &shared, operation)?;
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Why a document cannot be used. The text names the place and the problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,39 +317,32 @@ fn fix_operations(doc: &mut Value, vocabulary: &Vocabulary) -> Result<(), Proble
         if let Some(Value::Array(params)) = item.get_mut("parameters") {
             inline_parameters(&snapshot, params);
         }
-        let shared: Vec<Value> = item
-            .get("parameters")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for method in METHODS {
-            let Some(operation) = item.get_mut(method) else {
-                continue;
-            };
-            let Some(operation) = operation.as_object_mut() else {
-                return problem(format!("{} {path} is not an object", method.to_uppercase()));
-            };
-            let label = format!("{} {path}", method.to_uppercase());
-            if let Some(Value::Array(params)) = operation.get_mut("parameters") {
-                inline_parameters(&snapshot, params);
-            }
-            check_path_parameters(path, &shared, operation, &label)?;
-            keep_json_body(&snapshot, operation);
-            keep_one_success(&snapshot, operation);
-            if !operation.get("operationId").is_some_and(Value::is_string) {
-                let has_body = operation.contains_key("requestBody");
-                let name = naming::operation_name(method, path, has_body, vocabulary);
-                if name.len() > naming::MAX_METHOD_NAME {
-                    return problem(format!(
-                        "{label}: the naming rule gives `{name}`, longer than {} characters; \
-                         give the operation an operationId",
-                        naming::MAX_METHOD_NAME
-                    ));
-                }
-                operation.insert("operationId".into(), Value::String(name));
-            }
-        }
     }
+    for_each_operation_mut(doc, |path, method, shared, operation| {
+        let Some(operation) = operation.as_object_mut() else {
+            return problem(format!("{} {path} is not an object", method.to_uppercase()));
+        };
+        let label = format!("{} {path}", method.to_uppercase());
+        if let Some(Value::Array(params)) = operation.get_mut("parameters") {
+            inline_parameters(&snapshot, params);
+        }
+        check_path_parameters(path, shared, operation, &label)?;
+        keep_json_body(&snapshot, operation);
+        keep_one_success(&snapshot, operation);
+        if !operation.get("operationId").is_some_and(Value::is_string) {
+            let has_body = operation.contains_key("requestBody");
+            let name = naming::operation_name(method, path, has_body, vocabulary);
+            if name.len() > naming::MAX_METHOD_NAME {
+                return problem(format!(
+                    "{label}: the naming rule gives `{name}`, longer than {} characters; \
+                     give the operation an operationId",
+                    naming::MAX_METHOD_NAME
+                ));
+            }
+            operation.insert("operationId".into(), Value::String(name));
+        }
+        Ok(())
+    })?;
     if let Some(components) = doc["components"].as_object_mut() {
         components.remove("parameters");
         components.remove("requestBodies");
@@ -462,23 +502,17 @@ fn keep_one_success(doc: &Value, operation: &mut Map<String, Value>) {
 
 fn check_unique_operation_ids(doc: &Value) -> Result<(), Problem> {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        for method in METHODS {
-            let Some(id) = item
-                .get(method)
-                .and_then(|o| o.get("operationId"))
-                .and_then(Value::as_str)
-            else {
-                continue;
-            };
-            let method_name = naming::method_name(id);
-            let label = format!("{} {path}", method.to_uppercase());
-            if let Some(first) = seen.insert(method_name.clone(), label.clone()) {
-                return problem(format!(
-                    "two operations would both become method `{method_name}`: {first} and {label}; \
-                     give one of them a different operationId"
-                ));
-            }
+    for (path, method, _, operation) in each_operation(doc) {
+        let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        let method_name = naming::method_name(id);
+        let label = format!("{} {path}", method.to_uppercase());
+        if let Some(first) = seen.insert(method_name.clone(), label.clone()) {
+            return problem(format!(
+                "two operations would both become method `{method_name}`: {first} and {label}; \
+                 give one of them a different operationId"
+            ));
         }
     }
     Ok(())
@@ -612,21 +646,18 @@ fn hoist_inline_unions(doc: &mut Value) {
             }
         }
     }
-    // Inside operations.
-    let mut paths = std::mem::take(&mut doc["paths"]);
-    for (_, item) in paths.as_object_mut().into_iter().flatten() {
-        for method in METHODS {
-            if let Some(operation) = item.get_mut(method) {
-                let id = operation
-                    .get("operationId")
-                    .and_then(Value::as_str)
-                    .map(naming::builder_name)
-                    .unwrap_or_default();
-                hoist(operation, &format!("{id}Body"));
-            }
-        }
-    }
-    doc["paths"] = paths;
+    // Inside operations (the paths are taken out while `hoist` is busy).
+    let mut paths = json!({ "paths": std::mem::take(&mut doc["paths"]) });
+    let _ = for_each_operation_mut(&mut paths, |_, _, _, operation| {
+        let id = operation
+            .get("operationId")
+            .and_then(Value::as_str)
+            .map(naming::builder_name)
+            .unwrap_or_default();
+        hoist(operation, &format!("{id}Body"));
+        Ok::<(), ()>(())
+    });
+    doc["paths"] = paths["paths"].take();
     schemas_mut(doc).extend(new_schemas);
 }
 
@@ -898,47 +929,43 @@ fn hoist_enums(doc: &mut Value) {
                 .or_insert_with(|| name.clone());
         }
     }
-    let mut paths = std::mem::take(&mut doc["paths"]);
-    for (_, item) in paths.as_object_mut().into_iter().flatten() {
-        for method in METHODS {
-            let Some(operation) = item.get_mut(method) else {
-                continue;
-            };
-            let id = operation
-                .get("operationId")
+    let mut paths = json!({ "paths": std::mem::take(&mut doc["paths"]) });
+    let _ = for_each_operation_mut(&mut paths, |_, _, _, operation| {
+        let id = operation
+            .get("operationId")
+            .and_then(Value::as_str)
+            .map(naming::builder_name)
+            .unwrap_or_default();
+        let Some(Value::Array(params)) = operation.get_mut("parameters") else {
+            return Ok::<(), ()>(());
+        };
+        for param in params.iter_mut() {
+            let param_name = param
+                .get("name")
                 .and_then(Value::as_str)
-                .map(naming::builder_name)
+                .map(|n| naming::pascal(&naming::split_words(n)))
                 .unwrap_or_default();
-            let Some(Value::Array(params)) = operation.get_mut("parameters") else {
+            let Some(schema) = param.get_mut("schema") else {
                 continue;
             };
-            for param in params.iter_mut() {
-                let param_name = param
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map(|n| naming::pascal(&naming::split_words(n)))
-                    .unwrap_or_default();
-                let Some(schema) = param.get_mut("schema") else {
-                    continue;
-                };
-                if !is_string_enum(schema) {
-                    continue;
-                }
-                let values: BTreeSet<String> = enum_values(schema).into_iter().collect();
-                let name = match by_values.get(&values) {
-                    Some(existing) => existing.clone(),
-                    None => {
-                        let name = unique(format!("{id}{param_name}"), &new_schemas);
-                        new_schemas.insert(name.clone(), enum_schema(schema));
-                        by_values.insert(values, name.clone());
-                        name
-                    }
-                };
-                *schema = schema_ref(&name);
+            if !is_string_enum(schema) {
+                continue;
             }
+            let values: BTreeSet<String> = enum_values(schema).into_iter().collect();
+            let name = match by_values.get(&values) {
+                Some(existing) => existing.clone(),
+                None => {
+                    let name = unique(format!("{id}{param_name}"), &new_schemas);
+                    new_schemas.insert(name.clone(), enum_schema(schema));
+                    by_values.insert(values, name.clone());
+                    name
+                }
+            };
+            *schema = schema_ref(&name);
         }
-    }
-    doc["paths"] = paths;
+        Ok(())
+    });
+    doc["paths"] = paths["paths"].take();
     schemas_mut(doc).extend(new_schemas);
 }
 
@@ -1005,31 +1032,22 @@ pub fn property_descriptions(doc: &Value) -> BTreeMap<(String, String), String> 
 /// parameter name) → text.
 pub fn parameter_descriptions(doc: &Value) -> BTreeMap<(String, String), String> {
     let mut out = BTreeMap::new();
-    for (_, item) in doc["paths"].as_object().into_iter().flatten() {
-        let shared = item
-            .get("parameters")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for method in METHODS {
-            let Some(operation) = item.get(method) else {
-                continue;
-            };
-            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
-                continue;
-            };
-            let own = operation
-                .get("parameters")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            for p in shared.iter().chain(own.iter()) {
-                if let (Some(name), Some(text)) = (
-                    p.get("name").and_then(Value::as_str),
-                    p.get("description").and_then(Value::as_str),
-                ) {
-                    out.insert((id.to_string(), name.to_string()), text.to_string());
-                }
+    for (_, _, item, operation) in each_operation(doc) {
+        let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        let shared = item.get("parameters").and_then(Value::as_array);
+        let own = operation.get("parameters").and_then(Value::as_array);
+        for p in shared
+            .into_iter()
+            .flatten()
+            .chain(own.into_iter().flatten())
+        {
+            if let (Some(name), Some(text)) = (
+                p.get("name").and_then(Value::as_str),
+                p.get("description").and_then(Value::as_str),
+            ) {
+                out.insert((id.to_string(), name.to_string()), text.to_string());
             }
         }
     }
@@ -1037,14 +1055,12 @@ pub fn parameter_descriptions(doc: &Value) -> BTreeMap<(String, String), String>
 }
 
 /// The format a property of this name gets because its value is secret.
+/// The names are those of [`super::sensitive`], which the runtime
+/// redactor uses too.
 pub fn secret_format(property: &str) -> Option<&'static str> {
-    let lower = property.to_ascii_lowercase();
-    if lower.ends_with("sasuri") {
+    if super::sensitive::is_sas_uri_name(property) {
         Some(SAS_URI)
-    } else if lower == "password"
-        || lower.ends_with("connectionstring")
-        || lower.ends_with("applicationkey")
-    {
+    } else if super::sensitive::is_secret_name(property) {
         Some(PASSWORD)
     } else {
         None

@@ -233,6 +233,7 @@ fn tagged_union(
     let ty = ident(name);
     let tags: Vec<&String> = variants.iter().map(|(tag, _)| tag).collect();
     let members: Vec<Ident> = variants.iter().map(|(_, member)| ident(member)).collect();
+    let member_names: Vec<&String> = variants.iter().map(|(_, member)| member).collect();
     let doc = doc_text(
         description,
         format!("Any kind of `{name}`, told apart by `{property}`."),
@@ -248,7 +249,7 @@ fn tagged_union(
         #[doc = concat!("`", #property, "`;")]
         /// an object of a kind this crate does not know becomes
         /// [`Self::Unknown`] and is written back exactly as it came.
-        #[derive(Clone, Debug, PartialEq)]
+        #[derive(Clone, PartialEq)]
         pub enum #ty {
             #(
                 #[doc = #variant_docs]
@@ -267,6 +268,19 @@ fn tagged_union(
                         .iter()
                         .find(|(key, _)| key.eq_ignore_ascii_case(#property))
                         .and_then(|(_, value)| value.as_str()),
+                }
+            }
+        }
+
+        // `Debug` by hand: an unknown kind shows no secret it may hold.
+        impl ::std::fmt::Debug for #ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    #( Self::#members(value) => f.debug_tuple(#member_names).field(value).finish(), )*
+                    Self::Unknown(map) => f
+                        .debug_tuple("Unknown")
+                        .field(&crate::sensitive::ShowMap(map))
+                        .finish(),
                 }
             }
         }

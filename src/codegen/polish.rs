@@ -50,9 +50,8 @@ pub fn polish(file: &mut File, own: Vec<TokenStream>, docs: &Docs) -> Result<(),
         let parsed: File = syn::parse2(tokens).map_err(|e| format!("rendering own types: {e}"))?;
         content.extend(parsed.items);
     }
-    for (page, item) in &pages {
+    for (page, item_ty) in &pages {
         let page_ident = format_ident!("{}", page);
-        let item_ty: syn::Type = syn::parse_str(item).map_err(|e| e.to_string())?;
         content.push(syn::parse_quote! {
             impl crate::paging::Page for #page_ident {
                 type Item = #item_ty;
@@ -62,11 +61,14 @@ pub fn polish(file: &mut File, own: Vec<TokenStream>, docs: &Docs) -> Result<(),
             }
         });
     }
+    hide_secrets_in_debug(types);
     let field_docs = document_types(types, docs);
     if let Some(builder) = find_mod(&mut file.items, "builder") {
         add_stream_methods(builder, &pages);
+        return_our_error(builder);
         document_requests(builder, docs);
     }
+    hide_plumbing(&mut file.items);
     if let Some(types) = find_mod(&mut file.items, "types") {
         if let Some(builders) = types
             .content
@@ -261,8 +263,7 @@ fn default_extra(types: &mut ItemMod) {
                     if is_extra {
                         field.expr = syn::parse_quote!(Ok(Default::default()));
                     }
-                    let text = quote!(#field).to_string();
-                    all_default &= text.ends_with("Ok (Default :: default ())");
+                    all_default &= is_ok_default(&field.expr);
                 }
             }
             if all_default {
@@ -272,14 +273,245 @@ fn default_extra(types: &mut ItemMod) {
     }
     for item in structs(types) {
         let has_extra = matches!(&item.fields, Fields::Named(named) if named.named.iter().any(|f| f.ident.as_ref().is_some_and(|i| i == EXTRA)));
-        let derives_default = item
-            .attrs
-            .iter()
-            .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("Default"));
+        let derives_default = derives(&item.attrs).iter().any(|p| is_named(p, "Default"));
         if has_extra && !derives_default && defaultable.contains(&item.ident.to_string()) {
             item.attrs.push(syn::parse_quote!(#[derive(Default)]));
         }
     }
+}
+
+/// Whether `expr` is `Ok(Default::default())`.
+fn is_ok_default(expr: &syn::Expr) -> bool {
+    let syn::Expr::Call(ok) = expr else {
+        return false;
+    };
+    let is_path = |e: &syn::Expr, want: &[&str]| match e {
+        syn::Expr::Path(p) => {
+            let segments: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            segments.ends_with(&want.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        }
+        _ => false,
+    };
+    if !is_path(&ok.func, &["Ok"]) || ok.args.len() != 1 {
+        return false;
+    }
+    matches!(&ok.args[0], syn::Expr::Call(inner)
+        if inner.args.is_empty() && is_path(&inner.func, &["Default", "default"]))
+}
+
+/// The paths of every `#[derive(…)]` of `attrs`.
+fn derives(attrs: &[syn::Attribute]) -> Vec<syn::Path> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .filter_map(|a| {
+            a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .ok()
+        })
+        .flatten()
+        .collect()
+}
+
+/// Whether the last segment of `path` is `name`.
+fn is_named(path: &syn::Path, name: &str) -> bool {
+    path.segments.last().is_some_and(|s| s.ident == name)
+}
+
+/// The last segment of a path type.
+fn last_segment(ty: &syn::Type) -> Option<&syn::PathSegment> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last(),
+        _ => None,
+    }
+}
+
+/// The first type argument of a path segment (`T` of `Vec<T>`).
+fn first_type_arg(segment: &syn::PathSegment) -> Option<&syn::Type> {
+    let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+/// Whether `ty` is `Option<String>` (however the paths are written).
+fn is_option_string(ty: &syn::Type) -> bool {
+    last_segment(ty)
+        .filter(|s| s.ident == "Option")
+        .and_then(first_type_arg)
+        .and_then(last_segment)
+        .is_some_and(|s| s.ident == "String")
+}
+
+/// Structs that keep unlisted properties (`extra`) show them through the
+/// redacting `crate::sensitive::ShowMap` instead of deriving `Debug`: a
+/// field the document does not list may be named `clientSecret`.
+fn hide_secrets_in_debug(types: &mut ItemMod) {
+    let mut impls: Vec<Item> = Vec::new();
+    for item in structs(types) {
+        let Fields::Named(fields) = &item.fields else {
+            continue;
+        };
+        let has_extra = fields
+            .named
+            .iter()
+            .any(|f| f.ident.as_ref().is_some_and(|i| i == EXTRA));
+        let all = derives(&item.attrs);
+        if !has_extra || !all.iter().any(|p| is_named(p, "Debug")) {
+            continue;
+        }
+        let kept: Vec<&syn::Path> = all.iter().filter(|p| !is_named(p, "Debug")).collect();
+        // The one derive goes where the first was, before serde's helpers.
+        let at = item
+            .attrs
+            .iter()
+            .position(|a| a.path().is_ident("derive"))
+            .unwrap_or(0);
+        item.attrs.retain(|a| !a.path().is_ident("derive"));
+        item.attrs
+            .insert(at, syn::parse_quote!(#[derive(#(#kept),*)]));
+        let name = &item.ident;
+        let name_text = name.to_string();
+        let shown = fields.named.iter().filter_map(|f| {
+            let ident = f.ident.as_ref()?;
+            let text = ident.to_string().trim_start_matches("r#").to_string();
+            Some(if ident == EXTRA {
+                quote!(.field(#text, &crate::sensitive::ShowMap(&self.#ident)))
+            } else {
+                quote!(.field(#text, &self.#ident))
+            })
+        });
+        impls.push(syn::parse_quote! {
+            impl ::std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.debug_struct(#name_text) #(#shown)* .finish()
+                }
+            }
+        });
+    }
+    if let Some((_, items)) = types.content.as_mut() {
+        items.extend(impls);
+    }
+}
+
+/// `Client::new` and `new_with_client` need the crate's pipeline: only the
+/// crate calls them (`Client::builder` is the way in). The trait impls that
+/// progenitor's hooks need stay out of the documentation.
+fn hide_plumbing(items: &mut [Item]) {
+    for item in items.iter_mut() {
+        let Item::Impl(block) = item else { continue };
+        if impl_type_name(block).as_deref() != Some("Client") {
+            continue;
+        }
+        if block.trait_.is_some() {
+            block.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+            continue;
+        }
+        for impl_item in block.items.iter_mut() {
+            if let syn::ImplItem::Fn(f) = impl_item {
+                if f.sig.ident == "new" || f.sig.ident == "new_with_client" {
+                    f.vis = syn::parse_quote!(pub(crate));
+                }
+            }
+        }
+    }
+}
+
+/// The name of progenitor's `send`, kept private: the public `send` returns
+/// the crate's own `Result`.
+const GENERATED_SEND: &str = "send_generated";
+
+/// Every `send` returns `crate::Result<ResponseValue<T>>`: progenitor's
+/// `send` becomes a private `send_generated`, and the public `send` converts
+/// its error (and takes back the failures the pipeline carried in stand-in
+/// responses).
+fn return_our_error(builder: &mut ItemMod) {
+    let items = &mut builder.content.as_mut().expect("found with content").1;
+    for item in items.iter_mut() {
+        let Item::Impl(block) = item else { continue };
+        let mut wrappers: Vec<syn::ImplItem> = Vec::new();
+        for impl_item in block.items.iter_mut() {
+            let syn::ImplItem::Fn(method) = impl_item else {
+                continue;
+            };
+            if method.sig.ident != "send" {
+                continue;
+            }
+            let Some(ok) = send_ok_type(method).cloned() else {
+                continue;
+            };
+            let docs: Vec<syn::Attribute> = method
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident("doc"))
+                .cloned()
+                .collect();
+            method.attrs.retain(|a| !a.path().is_ident("doc"));
+            method.sig.ident = format_ident!("{}", GENERATED_SEND);
+            method.vis = syn::Visibility::Inherited;
+            let generated = format_ident!("{}", GENERATED_SEND);
+            wrappers.push(syn::parse_quote! {
+                #(#docs)*
+                ///
+                /// Every failure is a [`crate::Error`].
+                pub async fn send(self) -> crate::Result<#ok> {
+                    self.#generated().await.map_err(crate::error::from_generated)
+                }
+            });
+        }
+        block.items.extend(wrappers);
+    }
+}
+
+/// `ResponseValue<T>` of a `send` returning `Result<ResponseValue<T>, E>`.
+fn send_ok_type(method: &syn::ImplItemFn) -> Option<&syn::Type> {
+    let syn::ReturnType::Type(_, ty) = &method.sig.output else {
+        return None;
+    };
+    last_segment(ty)
+        .filter(|s| s.ident == "Result")
+        .and_then(first_type_arg)
+        .filter(|ok| last_segment(ok).is_some_and(|s| s.ident == "ResponseValue"))
+}
+
+/// The `operation_id` of the `OperationInfo { operation_id: "…" }` a
+/// generated `send` builds.
+fn operation_id(method: &syn::ImplItemFn) -> Option<String> {
+    struct Find(Option<String>);
+    impl VisitMut for Find {
+        fn visit_expr_struct_mut(&mut self, node: &mut syn::ExprStruct) {
+            if is_named(&node.path, "OperationInfo") {
+                for field in &node.fields {
+                    let is_id =
+                        matches!(&field.member, syn::Member::Named(i) if i == "operation_id");
+                    if let (
+                        true,
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(id),
+                            ..
+                        }),
+                    ) = (is_id, &field.expr)
+                    {
+                        self.0 = Some(id.value());
+                    }
+                }
+            }
+            syn::visit_mut::visit_expr_struct_mut(self, node);
+        }
+    }
+    // syn's read-only visitor is not enabled; a copy is walked instead.
+    let mut find = Find(None);
+    find.visit_impl_item_fn_mut(&mut method.clone());
+    find.0
 }
 
 fn find_mod<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut ItemMod> {
@@ -422,8 +654,9 @@ fn add_aliases(types: &mut ItemMod) {
     }
 }
 
-/// Structs shaped like a page: page name → item type.
-fn page_types(types: &mut ItemMod) -> BTreeMap<String, String> {
+/// Structs shaped like a page (`value: Vec<T>`, `next_link:
+/// Option<String>`): page name → item type.
+fn page_types(types: &mut ItemMod) -> BTreeMap<String, syn::Type> {
     let mut pages = BTreeMap::new();
     for item in structs(types) {
         let Fields::Named(fields) = &item.fields else {
@@ -438,33 +671,41 @@ fn page_types(types: &mut ItemMod) -> BTreeMap<String, String> {
         let (Some(value), Some(link)) = (find("value"), find("next_link")) else {
             continue;
         };
-        let link_ty = quote!(#link).to_string();
-        if !link_ty.contains("Option") || !link_ty.contains("String") {
+        if !is_option_string(&link.ty) {
             continue;
         }
-        let syn::Type::Path(path) = &value.ty else {
-            continue;
-        };
-        let Some(last) = path.path.segments.last() else {
-            continue;
-        };
-        if last.ident != "Vec" {
-            continue;
+        let item_ty = last_segment(&value.ty)
+            .filter(|s| s.ident == "Vec")
+            .and_then(first_type_arg);
+        if let Some(item_ty) = item_ty {
+            pages.insert(item.ident.to_string(), item_ty.clone());
         }
-        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-            continue;
-        };
-        let Some(syn::GenericArgument::Type(item_ty)) = args.args.first() else {
-            continue;
-        };
-        pages.insert(item.ident.to_string(), quote!(#item_ty).to_string());
     }
     pages
 }
 
+/// The item type of a page as written in the `builder` module: a type of
+/// the `types` module gets its `types::` prefix.
+fn in_builder(item: &syn::Type) -> syn::Type {
+    match item {
+        syn::Type::Path(p) if p.qself.is_none() && p.path.leading_colon.is_none() => {
+            let first = p.path.segments.first().map(|s| s.ident.to_string());
+            if matches!(
+                first.as_deref(),
+                Some("crate" | "std" | "serde_json" | "types")
+            ) {
+                item.clone()
+            } else {
+                syn::parse_quote!(types::#p)
+            }
+        }
+        _ => item.clone(),
+    }
+}
+
 /// `impl Builder<'a> { pub fn stream(self) }` for every builder whose `send`
 /// returns a page.
-fn add_stream_methods(builder: &mut ItemMod, pages: &BTreeMap<String, String>) {
+fn add_stream_methods(builder: &mut ItemMod, pages: &BTreeMap<String, syn::Type>) {
     let items = &mut builder.content.as_mut().expect("found with content").1;
     let mut additions: Vec<Item> = Vec::new();
     for item in items.iter() {
@@ -479,32 +720,25 @@ fn add_stream_methods(builder: &mut ItemMod, pages: &BTreeMap<String, String>) {
             if method.sig.ident != "send" {
                 continue;
             }
-            let output = match &method.sig.output {
-                syn::ReturnType::Type(_, ty) => quote!(#ty).to_string(),
-                syn::ReturnType::Default => continue,
-            };
-            let Some(page) = pages
-                .keys()
-                .find(|p| output.contains(&format!("types :: {p} >")))
-            else {
+            let page = send_ok_type(method)
+                .and_then(last_segment)
+                .and_then(first_type_arg)
+                .and_then(last_segment)
+                .map(|s| s.ident.to_string());
+            let Some(item_ty) = page.as_ref().and_then(|p| pages.get(p)) else {
                 continue;
             };
-            let body = quote!(#method).to_string();
-            let operation = body
-                .split("operation_id : \"")
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .unwrap_or("list")
-                .to_string();
-            let page_ident = format_ident!("{}", page);
+            let item_ty = in_builder(item_ty);
+            let operation = operation_id(method).unwrap_or_else(|| "list".to_string());
             let doc = "Sends the request and yields every item of every page, following \
                        `nextLink` to the last page; see [`crate::paging`].";
             additions.push(syn::parse_quote! {
                 impl<'a> #builder_name<'a> {
                     #[doc = #doc]
-                    pub fn stream(self) -> crate::paging::ItemStream<'a, <types::#page_ident as crate::paging::Page>::Item> {
+                    pub fn stream(self) -> crate::paging::ItemStream<'a, #item_ty> {
                         let client = self.client;
-                        crate::paging::items(client, #operation, self.send())
+                        let path = super::operation_path(#operation).unwrap_or("");
+                        crate::paging::items(&client.inner, &client.client, #operation, path, self.send())
                     }
                 }
             });

@@ -26,21 +26,19 @@ pub struct Operation {
 /// The operations of a normalized document, in document order.
 pub fn operations(doc: &Value) -> Vec<Operation> {
     let mut out = Vec::new();
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        for (http, operation) in item.as_object().into_iter().flatten() {
-            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
-                continue;
-            };
-            out.push(Operation {
-                method: super::naming::method_name(id),
-                http: http.to_uppercase(),
-                path: path.clone(),
-                summary: operation
-                    .get("summary")
-                    .and_then(Value::as_str)
-                    .map(|s| s.trim().to_string()),
-            });
-        }
+    for (path, http, _, operation) in super::normalize::each_operation(doc) {
+        let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        out.push(Operation {
+            method: super::naming::method_name(id),
+            http: http.to_uppercase(),
+            path: path.to_string(),
+            summary: operation
+                .get("summary")
+                .and_then(Value::as_str)
+                .map(|s| s.trim().to_string()),
+        });
     }
     out
 }

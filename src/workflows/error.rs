@@ -152,10 +152,3 @@ impl fmt::Display for SubmissionFailure {
         Ok(())
     }
 }
-
-// Until `send()` returns the crate's error type directly.
-impl From<progenitor_client::Error<()>> for WorkflowError {
-    fn from(e: progenitor_client::Error<()>) -> Self {
-        WorkflowError::Api(crate::Error::from(e))
-    }
-}

@@ -219,7 +219,7 @@ impl Publisher {
             {
                 Ok(_) => break,
                 Err(e) => {
-                    let e = WorkflowError::from(crate::Error::from(e));
+                    let e = WorkflowError::from(e);
                     if !super::is_not_found(&e) {
                         return Err(e);
                     }

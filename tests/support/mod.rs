@@ -162,9 +162,21 @@ pub fn ich_error(code: &str, message: &str, fault: Value) -> String {
     serde_json::to_string(&format!("{code} - {message} {fault}")).expect("a string")
 }
 
-/// Builds the example `name` (once; later builds find it fresh) and returns
-/// the path of its executable.
+/// Builds the example `name` (once per test binary, whichever test asks
+/// first; the others wait) and returns the path of its executable.
 pub fn example_binary(name: &str) -> std::path::PathBuf {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static BUILT: Mutex<Option<HashMap<String, std::path::PathBuf>>> = Mutex::new(None);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    built
+        .get_or_insert_with(HashMap::new)
+        .entry(name.to_string())
+        .or_insert_with(|| build_example(name))
+        .clone()
+}
+
+fn build_example(name: &str) -> std::path::PathBuf {
     let output = std::process::Command::new(env!("CARGO"))
         .args([
             "build",

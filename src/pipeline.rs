@@ -1,0 +1,330 @@
+//! The pipeline every request goes through.
+//!
+//! The generated [`crate::Client`] has one method per operation. Each
+//! request it builds passes through [`Pipeline::execute`] (progenitor's
+//! `exec` hook), which, in order:
+//!
+//! 1. drops the `api-version` header progenitor adds (the service does not
+//!    use it);
+//! 2. gives the request a `Client-Request-ID` (a fresh UUID unless the
+//!    caller set one), kept across retries;
+//! 3. for an update (`PUT`/`PATCH`) without `If-Match`, sends the body's
+//!    `@odata.etag` as `If-Match`, so a resource changed meanwhile is not
+//!    overwritten (set `if_match("*")` to overwrite regardless);
+//! 4. adds `Authorization: Bearer …` from the credential, renewing the token
+//!    once and trying again if the service answers 401;
+//! 5. retries as [`crate::retry`] describes;
+//! 6. reads an error answer into an [`Error`] right away, so that the
+//!    request id, the fault and the validation messages are kept;
+//! 7. records a `tracing` span per request with the operation, method, path
+//!    template, attempt, status, latency, `request-id` and
+//!    `Client-Request-ID`. No header value is logged: tokens never appear.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, IF_MATCH};
+use tokio::time::Instant;
+use tracing::Instrument;
+use url::Url;
+
+use crate::auth::{AccessToken, AuthError, TokenCredential};
+use crate::error::{carry, ApiError, Error};
+use crate::net::read_limited;
+use crate::retry::{self, RetryPolicy};
+
+const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+/// Most of an error body the pipeline reads.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// What the generated client carries: the credential and the retry policy.
+#[derive(Clone)]
+pub struct Pipeline {
+    inner: Arc<PipelineInner>,
+}
+
+struct PipelineInner {
+    credential: Arc<dyn TokenCredential>,
+    retry: RetryPolicy,
+    base: Url,
+    max_pages: usize,
+    /// Set on every request when the caller brought their own HTTP client
+    /// (which has its own settings): the per-try timeout and User-Agent.
+    per_request: Option<(Duration, HeaderValue)>,
+    /// The `Authorization` value of the last token used, so that a token
+    /// is turned into a header once, not on every request.
+    bearer: Mutex<Option<(AccessToken, HeaderValue)>>,
+}
+
+impl fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("credential", &self.inner.credential)
+            .field("retry", &self.inner.retry)
+            .field("base", &self.inner.base.as_str())
+            .field("max_pages", &self.inner.max_pages)
+            .finish()
+    }
+}
+
+impl Pipeline {
+    /// A pipeline sending with `credential`'s tokens to the API at `base`.
+    /// `per_request`, when the caller brought their own HTTP client: the
+    /// per-try timeout and the User-Agent to set on every request.
+    pub(crate) fn new(
+        credential: Arc<dyn TokenCredential>,
+        retry: RetryPolicy,
+        base: Url,
+        max_pages: usize,
+        per_request: Option<(Duration, HeaderValue)>,
+    ) -> Self {
+        Pipeline {
+            inner: Arc::new(PipelineInner {
+                credential,
+                retry,
+                base,
+                max_pages,
+                per_request,
+                bearer: Mutex::new(None),
+            }),
+        }
+    }
+}
+
+impl Pipeline {
+    /// The API's base URL.
+    pub(crate) fn base(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// Most pages one stream follows.
+    pub(crate) fn max_pages(&self) -> usize {
+        self.inner.max_pages
+    }
+
+    /// `Bearer <token>` as a sensitive header value (`None` if the token
+    /// holds characters a header cannot carry).
+    fn bearer(&self, token: &AccessToken) -> Option<HeaderValue> {
+        let mut cached = self.inner.bearer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((last, value)) = cached.as_ref() {
+            if last.secret() == token.secret() {
+                return Some(value.clone());
+            }
+        }
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {}", token.secret().expose())).ok()?;
+        value.set_sensitive(true);
+        *cached = Some((token.clone(), value.clone()));
+        Some(value)
+    }
+
+    /// Sends `request` as described in the module documentation. It always
+    /// returns a response: a failure without one comes back as a stand-in
+    /// carrying the [`Error`] (see [`crate::error::carry`]).
+    pub(crate) async fn execute(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        operation: &'static str,
+        path: &'static str,
+    ) -> reqwest::Response {
+        let headers = request.headers_mut();
+        headers.remove(API_VERSION);
+        let client_request_id = match headers.get(&CLIENT_REQUEST_ID) {
+            Some(id) if !id.to_str().unwrap_or("").trim().is_empty() => id.clone(),
+            _ => {
+                let id = new_request_id();
+                headers.insert(CLIENT_REQUEST_ID, id.clone());
+                id
+            }
+        };
+        default_if_match(&mut request);
+        if let Some((timeout, agent)) = &self.inner.per_request {
+            *request.timeout_mut() = Some(*timeout);
+            request
+                .headers_mut()
+                .entry(http::header::USER_AGENT)
+                .or_insert_with(|| agent.clone());
+        }
+        let method = request.method().clone();
+        let span = tracing::info_span!(
+            "partner_center.request",
+            operation,
+            method = %method,
+            path,
+            client_request_id = client_request_id.to_str().unwrap_or("").trim(),
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        self.send_with_retries(http, request, client_request_id)
+            .instrument(span)
+            .await
+    }
+
+    async fn send_with_retries(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        client_request_id: HeaderValue,
+    ) -> reqwest::Response {
+        let client_request_id = || client_request_id.to_str().unwrap_or("").trim().to_string();
+        let span = tracing::Span::current();
+        let method = request.method().clone();
+        let policy = &self.inner.retry;
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let mut reauthenticated = false;
+        let mut original = Some(request);
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            let token = match self.inner.credential.get_token().await {
+                Ok(token) => token,
+                Err(error) => {
+                    tracing::warn!(%error, "no token for the request");
+                    return carry(Error::Auth(error), None);
+                }
+            };
+            // Keep the original for the next try when the body allows a copy.
+            let (mut this_try, can_retry) = match original.as_ref().and_then(|r| r.try_clone()) {
+                Some(copy) => (copy, true),
+                None => match original.take() {
+                    Some(only) => (only, false),
+                    None => {
+                        let error =
+                            Error::InvalidRequest("the request body cannot be sent twice".into());
+                        return carry(error, None);
+                    }
+                },
+            };
+            match self.bearer(&token) {
+                Some(value) => {
+                    this_try.headers_mut().insert(AUTHORIZATION, value);
+                }
+                None => {
+                    let error = Error::Auth(AuthError::Credential(
+                        "the token contains characters an HTTP header cannot carry".into(),
+                    ));
+                    return carry(error, None);
+                }
+            }
+            let sent = Instant::now();
+            let result = http.execute(this_try).await;
+            let latency_ms = sent.elapsed().as_millis() as u64;
+            span.record("latency_ms", latency_ms);
+            let may_retry =
+                |wait: Duration| can_retry && policy.allows(attempt, started.elapsed(), wait);
+            match result {
+                Ok(response) => {
+                    let status = response.status();
+                    span.record("status", status.as_u16());
+                    if let Some(id) = response
+                        .headers()
+                        .get("request-id")
+                        .and_then(|v| v.to_str().ok())
+                    {
+                        span.record("request_id", id);
+                    }
+                    if status.is_success() {
+                        tracing::debug!(status = status.as_u16(), latency_ms, "answered");
+                        return response;
+                    }
+                    if status == http::StatusCode::UNAUTHORIZED && !reauthenticated && can_retry {
+                        tracing::debug!(
+                            "401 from the service; renewing the token and trying once more"
+                        );
+                        self.inner.credential.token_rejected(&token);
+                        reauthenticated = true;
+                        continue;
+                    }
+                    if retry::is_retryable_status(status, &method) {
+                        let wait = policy.delay(attempt, retry::retry_after(response.headers()));
+                        if may_retry(wait) {
+                            tracing::warn!(
+                                status = status.as_u16(),
+                                attempt,
+                                wait_ms = wait.as_millis() as u64,
+                                "the service asked to retry; waiting"
+                            );
+                            drop(response);
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    }
+                    let headers = response.headers().clone();
+                    let body = read_limited(response, MAX_ERROR_BODY)
+                        .await
+                        .unwrap_or_default();
+                    let mut api = ApiError::from_parts(status, &headers, &body);
+                    if api.client_request_id.is_none() {
+                        api.client_request_id = Some(client_request_id());
+                    }
+                    tracing::debug!(error = %api, "error answer");
+                    return carry(Error::from_response(api), Some((status, headers, body)));
+                }
+                Err(error) => {
+                    let idempotent = retry::is_idempotent(&method);
+                    // A request whose connection never opened was never seen
+                    // by the service; anything else may have been applied.
+                    let retryable = error.is_connect()
+                        || (idempotent && (error.is_timeout() || error.is_request()));
+                    let wait = policy.delay(attempt, None);
+                    if retryable && may_retry(wait) {
+                        tracing::warn!(%error, attempt, wait_ms = wait.as_millis() as u64, "request failed; retrying");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    tracing::debug!(%error, "request failed");
+                    let failure = if error.is_timeout() {
+                        Error::Timeout {
+                            after: started.elapsed(),
+                            client_request_id: client_request_id(),
+                        }
+                    } else {
+                        Error::Transport {
+                            source: error,
+                            client_request_id: Some(client_request_id()),
+                        }
+                    };
+                    return carry(failure, None);
+                }
+            }
+        }
+    }
+}
+
+/// A fresh `Client-Request-ID`: a version 4 UUID. Its randomness comes from
+/// `fastrand` (an id must be unique, not unpredictable), which spares every
+/// request a system call and an allocation.
+fn new_request_id() -> HeaderValue {
+    let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    HeaderValue::from_str(id.hyphenated().encode_lower(&mut text))
+        .expect("hex digits and dashes are a valid header value")
+}
+
+/// Sends the body's `@odata.etag` as `If-Match` on an update that has none.
+fn default_if_match(request: &mut reqwest::Request) {
+    if !matches!(*request.method(), http::Method::PUT | http::Method::PATCH)
+        || request.headers().contains_key(IF_MATCH)
+    {
+        return;
+    }
+    let Some(body) = request.body().and_then(|b| b.as_bytes()) else {
+        return;
+    };
+    let etag = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body)
+        .ok()
+        .and_then(|map| {
+            map.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("@odata.etag"))
+                .and_then(|(_, v)| v.as_str().map(str::to_string))
+        });
+    if let Some(value) = etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+        request.headers_mut().insert(IF_MATCH, value);
+    }
+}
