@@ -132,108 +132,73 @@ trait FileResource: Sized + Send + 'static {
     fn get(client: &Client, at: &Place<'_>, id: &str) -> impl Future<Output = Result<Self>> + Send;
 }
 
-impl FileResource for ListingImage {
-    const WHAT: &'static str = "listing image";
-    fn id(&self) -> Option<String> {
-        self.id.clone()
-    }
-    fn take_sas(&mut self) -> Option<SasUri> {
-        self.file_sas_uri.take()
-    }
-    fn mark_uploaded(&mut self) {
-        self.state = Some(ListingImageState::Uploaded);
-    }
-    fn state(&self) -> Option<String> {
-        self.state.as_ref().map(|s| s.to_string())
-    }
-    async fn create(client: &Client, at: &Place<'_>, body: Self) -> Result<Self> {
-        let request = client.create_listing_image().product_id(at.product_id);
-        Ok(request
-            .listing_id(at.listing_id)
-            .body(body)
-            .send()
-            .await?
-            .into_inner())
-    }
-    async fn update(client: &Client, at: &Place<'_>, id: &str, body: Self) -> Result<()> {
-        let request = client.update_listing_image().product_id(at.product_id);
-        request
-            .listing_id(at.listing_id)
-            .image_id(id)
-            .body(body)
-            .send()
-            .await?;
-        Ok(())
-    }
-    async fn get(client: &Client, at: &Place<'_>, id: &str) -> Result<Self> {
-        let request = client.get_listing_image().product_id(at.product_id);
-        Ok(request
-            .listing_id(at.listing_id)
-            .image_id(id)
-            .send()
-            .await?
-            .into_inner())
-    }
+/// The accessors every file resource has alike.
+macro_rules! file_fields {
+    ($state:ident) => {
+        fn id(&self) -> Option<String> {
+            self.id.clone()
+        }
+        fn take_sas(&mut self) -> Option<SasUri> {
+            self.file_sas_uri.take()
+        }
+        fn mark_uploaded(&mut self) {
+            self.state = Some($state::Uploaded);
+        }
+        fn state(&self) -> Option<String> {
+            self.state.as_ref().map(|s| s.to_string())
+        }
+    };
 }
 
-impl FileResource for ListingVideo {
-    const WHAT: &'static str = "listing video";
-    fn id(&self) -> Option<String> {
-        self.id.clone()
-    }
-    fn take_sas(&mut self) -> Option<SasUri> {
-        self.file_sas_uri.take()
-    }
-    fn mark_uploaded(&mut self) {
-        self.state = Some(ListingVideoState::Uploaded);
-    }
-    fn state(&self) -> Option<String> {
-        self.state.as_ref().map(|s| s.to_string())
-    }
-    async fn create(client: &Client, at: &Place<'_>, body: Self) -> Result<Self> {
-        let request = client.create_listing_video().product_id(at.product_id);
-        Ok(request
-            .listing_id(at.listing_id)
-            .body(body)
-            .send()
-            .await?
-            .into_inner())
-    }
-    async fn update(client: &Client, at: &Place<'_>, id: &str, body: Self) -> Result<()> {
-        let request = client.update_listing_video().product_id(at.product_id);
-        request
-            .listing_id(at.listing_id)
-            .video_id(id)
-            .body(body)
-            .send()
-            .await?;
-        Ok(())
-    }
-    async fn get(client: &Client, at: &Place<'_>, id: &str) -> Result<Self> {
-        let request = client.get_listing_video().product_id(at.product_id);
-        Ok(request
-            .listing_id(at.listing_id)
-            .video_id(id)
-            .send()
-            .await?
-            .into_inner())
-    }
+/// A file resource that lives under a listing (images, videos): its type,
+/// its name in messages, its state enum, and its operations and id setter.
+macro_rules! listing_file {
+    ($ty:ident, $what:literal, $state:ident, $create:ident, $update:ident, $get:ident, $id:ident) => {
+        impl FileResource for $ty {
+            const WHAT: &'static str = $what;
+            file_fields!($state);
+            async fn create(client: &Client, at: &Place<'_>, body: Self) -> Result<Self> {
+                let request = client.$create().product_id(at.product_id);
+                let request = request.listing_id(at.listing_id).body(body);
+                Ok(request.send().await?.into_inner())
+            }
+            async fn update(client: &Client, at: &Place<'_>, id: &str, body: Self) -> Result<()> {
+                let request = client.$update().product_id(at.product_id);
+                let request = request.listing_id(at.listing_id).$id(id).body(body);
+                request.send().await?;
+                Ok(())
+            }
+            async fn get(client: &Client, at: &Place<'_>, id: &str) -> Result<Self> {
+                let request = client.$get().product_id(at.product_id);
+                let request = request.listing_id(at.listing_id).$id(id);
+                Ok(request.send().await?.into_inner())
+            }
+        }
+    };
 }
+
+listing_file!(
+    ListingImage,
+    "listing image",
+    ListingImageState,
+    create_listing_image,
+    update_listing_image,
+    get_listing_image,
+    image_id
+);
+listing_file!(
+    ListingVideo,
+    "listing video",
+    ListingVideoState,
+    create_listing_video,
+    update_listing_video,
+    get_listing_video,
+    video_id
+);
 
 impl FileResource for AzurePackage {
     const WHAT: &'static str = "package";
-    fn id(&self) -> Option<String> {
-        self.id.clone()
-    }
-    fn take_sas(&mut self) -> Option<SasUri> {
-        self.file_sas_uri.take()
-    }
-    fn mark_uploaded(&mut self) {
-        self.state = Some(AzurePackageState::Uploaded);
-    }
-    fn state(&self) -> Option<String> {
-        self.state.as_ref().map(|s| s.to_string())
-    }
+    file_fields!(AzurePackageState);
     fn detail(&self) -> Option<String> {
         let messages: Vec<&str> = self
             .validation_items
