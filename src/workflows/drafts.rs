@@ -77,6 +77,14 @@ impl<M: Module> Draft<M> {
         &self.instance_id
     }
 
+    /// The etag the draft was read with (`@odata.etag`), which an edit
+    /// sends back as `If-Match`; `None` for a module the service does not
+    /// version (the reseller configuration).
+    pub fn etag(&self) -> Option<String> {
+        let value = serde_json::to_value(&self.resource).ok()?;
+        value.get("@odata.etag")?.as_str().map(str::to_string)
+    }
+
     /// The resource as read.
     pub fn resource(&self) -> &M::Resource {
         &self.resource
