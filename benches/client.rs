@@ -5,7 +5,9 @@
 //! 1. per-call overhead: the same GET through our client, through raw
 //!    reqwest, and through raw reqwest configured as our client configures
 //!    it (timeouts, User-Agent), the same body decoded; five rounds, each
-//!    with the median and p99 of each and the ratios of the medians;
+//!    with the median and p99 of each and the ratios of the medians; on the
+//!    multi-thread runtime, and again at the end on a current-thread
+//!    runtime (client and server on one thread, no wake-ups between them);
 //! 2. 1,000 concurrent calls with one client-secret credential: how many
 //!    token requests were made, and p50/p99 latency of the calls;
 //! 3. streaming 10,000 items over 1,000 pages: wall time and peak heap
@@ -158,7 +160,7 @@ fn ms(d: Duration) -> f64 {
 
 // ------------------------------------------------------------- benchmarks
 
-async fn per_call_overhead(addr: SocketAddr) {
+async fn per_call_overhead(addr: SocketAddr, runtime: &str) {
     const ROUNDS: usize = 5;
     const CALLS: usize = 2000;
     let endpoint = format!("http://{addr}{BASE}");
@@ -216,7 +218,7 @@ async fn per_call_overhead(addr: SocketAddr) {
         raw_call(&configured, &url).await;
     }
     println!(
-        "## Per-call overhead ({ROUNDS} rounds of {CALLS} sequential GETs of one product, loopback)"
+        "## Per-call overhead, {runtime} ({ROUNDS} rounds of {CALLS} sequential GETs of one product, loopback)"
     );
     println!("| round | ours p50 µs | raw p50 µs | raw configured p50 µs | ours p99 µs | raw p99 µs | p50 ratio ours / raw | p50 ratio ours / configured |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -362,8 +364,19 @@ fn main() {
             env!("CARGO_PKG_VERSION"),
             std::thread::available_parallelism().map_or(0, |n| n.get())
         );
-        per_call_overhead(addr).await;
+        per_call_overhead(addr, "multi-thread runtime").await;
         concurrent_calls(addr, Arc::clone(&server)).await;
         streaming(addr).await;
+    });
+    drop(runtime);
+    // The same comparison with client and server on one thread: no thread
+    // wake-ups between them, so what is left is the CPU each client spends.
+    let single = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    single.block_on(async {
+        let (addr, _) = start_server().await;
+        per_call_overhead(addr, "current-thread runtime").await;
     });
 }

@@ -4,8 +4,8 @@
 //! request it builds passes through [`Pipeline::execute`] (progenitor's
 //! `exec` hook), which, in order:
 //!
-//! 1. drops the `api-version` header progenitor adds (the service does not
-//!    use it);
+//! 1. (the `api-version` header progenitor would add is left out at
+//!    generation: the service does not use it);
 //! 2. gives the request a `Client-Request-ID` (a fresh UUID unless the
 //!    caller set one), kept across retries;
 //! 3. for an update (`PUT`/`PATCH`) without `If-Match`, sends the body's
@@ -35,7 +35,6 @@ use crate::net::read_limited;
 use crate::retry::{self, RetryPolicy};
 
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 /// Most of an error body the pipeline reads.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
@@ -131,7 +130,6 @@ impl Pipeline {
         path: &'static str,
     ) -> reqwest::Response {
         let headers = request.headers_mut();
-        headers.remove(API_VERSION);
         let client_request_id = match headers.get(&CLIENT_REQUEST_ID) {
             Some(id) if !id.to_str().unwrap_or("").trim().is_empty() => id.clone(),
             _ => {
@@ -160,7 +158,7 @@ impl Pipeline {
             latency_ms = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        self.send_with_retries(http, request, client_request_id)
+        self.send_with_retries(http, request, client_request_id, span.clone())
             .instrument(span)
             .await
     }
@@ -170,9 +168,9 @@ impl Pipeline {
         http: &reqwest::Client,
         request: reqwest::Request,
         client_request_id: HeaderValue,
+        span: tracing::Span,
     ) -> reqwest::Response {
         let client_request_id = || client_request_id.to_str().unwrap_or("").trim().to_string();
-        let span = tracing::Span::current();
         let method = request.method().clone();
         let policy = &self.inner.retry;
         let started = Instant::now();
@@ -295,6 +293,25 @@ impl Pipeline {
             }
         }
     }
+}
+
+/// Decodes a success answer into a `ResponseValue`, as progenitor's
+/// `ResponseValue::from_response` does, but moving the headers instead of
+/// copying them. The generated `send`s call it.
+pub(crate) async fn decode<T: serde::de::DeserializeOwned>(
+    mut response: reqwest::Response,
+) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<()>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    let inner = serde_json::from_slice(&body)
+        .map_err(|e| progenitor_client::Error::InvalidResponsePayload(body, e))?;
+    Ok(progenitor_client::ResponseValue::new(
+        inner, status, headers,
+    ))
 }
 
 /// A fresh `Client-Request-ID`: a version 4 UUID. Its randomness comes from

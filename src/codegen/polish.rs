@@ -458,6 +458,7 @@ fn return_our_error(builder: &mut ItemMod) {
             method.attrs.retain(|a| !a.path().is_ident("doc"));
             method.sig.ident = format_ident!("{}", GENERATED_SEND);
             method.vis = syn::Visibility::Inherited;
+            LeanSend.visit_impl_item_fn_mut(method);
             let generated = format_ident!("{}", GENERATED_SEND);
             wrappers.push(syn::parse_quote! {
                 #(#docs)*
@@ -470,6 +471,52 @@ fn return_our_error(builder: &mut ItemMod) {
         }
         block.items.extend(wrappers);
     }
+}
+
+/// Less work per call in a generated `send`:
+///
+/// * the `api-version` header progenitor adds (from the document's version)
+///   is not added: the service does not use it;
+/// * a success body is decoded by `crate::pipeline::decode`, which moves the
+///   headers into the `ResponseValue` instead of copying them.
+struct LeanSend;
+
+impl VisitMut for LeanSend {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        block.stmts.retain(|stmt| !is_api_version_append(stmt));
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let syn::Expr::Call(call) = expr {
+            let is_from_response = matches!(&*call.func, syn::Expr::Path(p)
+                if p.path.segments.len() == 2
+                    && p.path.segments[0].ident == "ResponseValue"
+                    && p.path.segments[1].ident == "from_response");
+            if is_from_response {
+                call.func = syn::parse_quote!(crate::pipeline::decode);
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// Whether `stmt` is `header_map.append(HeaderName::from_static("api-version"), …);`.
+fn is_api_version_append(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), Some(_)) = stmt else {
+        return false;
+    };
+    if call.method != "append" {
+        return false;
+    }
+    let Some(syn::Expr::Call(name)) = call.args.first() else {
+        return false;
+    };
+    let is_from_static = matches!(&*name.func, syn::Expr::Path(p)
+        if p.path.segments.last().is_some_and(|s| s.ident == "from_static"));
+    is_from_static
+        && matches!(name.args.first(), Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }))
+            if s.value().eq_ignore_ascii_case("api-version"))
 }
 
 /// `ResponseValue<T>` of a `send` returning `Result<ResponseValue<T>, E>`.
