@@ -463,7 +463,7 @@ impl BlobUploader {
         operation: Operation,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Sent, UploadError> {
-        let backoff = self.retry.backoff();
+        let policy = &self.retry;
         let started = tokio::time::Instant::now();
         let mut attempt = 0u32;
         loop {
@@ -472,9 +472,7 @@ impl BlobUploader {
             if let Some(timeout) = self.timeout {
                 request = request.timeout(timeout);
             }
-            let may_retry = |wait: Duration| {
-                attempt < backoff.max_attempts && started.elapsed() + wait <= backoff.budget
-            };
+            let may_retry = |wait: Duration| policy.allows(attempt, started.elapsed(), wait);
             match request.send().await {
                 Ok(response) if response.status().is_success() => {
                     tracing::debug!(
@@ -492,7 +490,7 @@ impl BlobUploader {
                 Ok(response) => {
                     let status = response.status();
                     if is_retryable(status) {
-                        let wait = backoff.delay(attempt, retry::retry_after(response.headers()));
+                        let wait = policy.delay(attempt, retry::retry_after(response.headers()));
                         if may_retry(wait) {
                             tracing::warn!(
                                 blob = %target.shown,
@@ -521,7 +519,7 @@ impl BlobUploader {
                         || error.is_connect()
                         || error.is_request()
                         || error.is_body();
-                    let wait = backoff.delay(attempt, None);
+                    let wait = policy.delay(attempt, None);
                     if retryable && may_retry(wait) {
                         tracing::warn!(
                             blob = %target.shown,
@@ -761,7 +759,7 @@ impl Target {
         for signature in &self.signatures {
             text = text.replace(signature.as_str(), "REDACTED");
         }
-        let mut text = crate::error::redact(&text);
+        let mut text = crate::sensitive::redact(&text);
         if text.len() > MAX_TEXT {
             let mut end = MAX_TEXT;
             while !text.is_char_boundary(end) {

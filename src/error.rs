@@ -21,10 +21,6 @@ use serde_json::Value;
 
 use crate::auth::AuthError;
 use crate::net::{html_title, looks_like_html};
-/// The former path of the redactor, for code written against it
-/// (`src/blob.rs` on main); remove once that code uses `crate::sensitive`.
-#[allow(unused_imports)]
-pub(crate) use crate::sensitive::redact;
 use crate::sensitive::{self, shown};
 
 /// Result alias for this crate.

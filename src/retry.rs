@@ -52,17 +52,6 @@ impl RetryPolicy {
         }
     }
 
-    /// This policy with at least one attempt. Code written against the
-    /// former `Backoff` type (`src/blob.rs` on main) reads it as it read a
-    /// `Backoff`; remove once that code calls `delay` and `allows` here.
-    #[allow(dead_code)]
-    pub(crate) fn backoff(&self) -> RetryPolicy {
-        RetryPolicy {
-            max_attempts: self.max_attempts.max(1),
-            ..self.clone()
-        }
-    }
-
     /// The policy of the Azure AD token endpoint, unless the credential is
     /// configured otherwise: four tries, 500 ms doubling to 10 s, at most
     /// 30 s from `Retry-After`, one minute in all.
