@@ -147,7 +147,7 @@ pub struct UploadError {
 }
 
 impl UploadError {
-    /// The file being uploaded, for [`BlobUploader::upload_file`].
+    /// The file being uploaded, for [`BlobUploader::upload_file`](super::BlobUploader::upload_file).
     pub fn file(&self) -> Option<&Path> {
         self.file.as_deref()
     }
