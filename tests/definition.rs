@@ -2,20 +2,17 @@
 //! twice, plan after edits, drift made by someone else, an apply stopped
 //! after its uploads, pruning, and malformed definitions.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use partner_center_emulator::{Emulator, EmulatorHandle};
-use partner_center_ingestion::auth::{ClientSecretCredential, Cloud};
 use partner_center_ingestion::definition::{
     self, Action, ApplyOptions, Definition, DefinitionError, Format, Publish,
 };
-use partner_center_ingestion::retry::RetryPolicy;
-use partner_center_ingestion::workflows::{
-    Event, Listing, NewPlan, PlanKind, PollPolicy, Publisher,
-};
-use partner_center_ingestion::Client;
+use partner_center_ingestion::workflows::{Event, Listing, NewPlan, PlanKind, Publisher};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -31,28 +28,7 @@ async fn emulator() -> EmulatorHandle {
 }
 
 fn publisher(emulator: &EmulatorHandle) -> Publisher {
-    let credential = ClientSecretCredential::builder(
-        emulator.tenant_id(),
-        emulator.client_id(),
-        emulator.client_secret(),
-    )
-    .cloud(Cloud::from_authority_host(&emulator.authority_host()).expect("loopback authority"))
-    .build()
-    .expect("credential");
-    let client = Client::builder(credential)
-        .endpoint(emulator.endpoint())
-        .retry_policy(RetryPolicy {
-            max_attempts: 5,
-            initial_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(50),
-            max_retry_after: Duration::from_millis(20),
-            budget: Duration::from_secs(30),
-        })
-        .build()
-        .expect("client");
-    Publisher::new(client)
-        .poll_policy(PollPolicy::quick())
-        .consistency_deadline(DEADLINE)
+    support::emulator_publisher(emulator, DEADLINE)
 }
 
 fn options() -> ApplyOptions {

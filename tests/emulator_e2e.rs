@@ -1,6 +1,8 @@
 //! The client against the local emulator (`partner-center-emulator`): real
 //! tokens, paging, etags, uploads through `fileSasUri`, submissions.
 
+mod support;
+
 use std::time::Duration;
 
 use futures::TryStreamExt;
@@ -20,15 +22,7 @@ fn js<T: Serialize>(value: &T) -> Value {
 }
 
 fn client_for(emu: &EmulatorHandle) -> Client {
-    let credential =
-        ClientSecretCredential::builder(emu.tenant_id(), emu.client_id(), emu.client_secret())
-            .cloud(Cloud::from_authority_host(&emu.authority_host()).unwrap())
-            .build()
-            .unwrap();
-    Client::builder(credential)
-        .endpoint(emu.endpoint())
-        .build()
-        .unwrap()
+    support::emulator_client(emu)
 }
 
 async fn create_offer(client: &Client, offer: &str) -> String {

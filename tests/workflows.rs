@@ -2,19 +2,19 @@
 //! conflicts, throttling, failed processing, failed validation, the whole
 //! flow twice.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use partner_center_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
-use partner_center_ingestion::auth::{ClientSecretCredential, Cloud};
-use partner_center_ingestion::retry::RetryPolicy;
 use partner_center_ingestion::types::ResellerConfigurationResellerChannelState;
 use partner_center_ingestion::workflows::{
-    Event, ImageKind, Listing, NewOffer, NewPlan, Offer, PlanKind, PollPolicy, Preview, Publisher,
+    Event, ImageKind, Listing, NewOffer, NewPlan, Offer, PlanKind, Preview, Publisher,
     ResellerConfiguration, WorkflowError,
 };
-use partner_center_ingestion::Client;
+use support::{emulator_client, emulator_publisher};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -22,39 +22,9 @@ fn assets() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/assets")
 }
 
-fn client(emulator: &EmulatorHandle, retry: RetryPolicy) -> Client {
-    let credential = ClientSecretCredential::builder(
-        emulator.tenant_id(),
-        emulator.client_id(),
-        emulator.client_secret(),
-    )
-    .cloud(Cloud::from_authority_host(&emulator.authority_host()).expect("loopback authority"))
-    .build()
-    .expect("credential");
-    Client::builder(credential)
-        .endpoint(emulator.endpoint())
-        .retry_policy(retry)
-        .build()
-        .expect("client")
-}
-
-/// Quick retries: the emulator's `Retry-After: 1` is capped so that
-/// throttled tests stay fast.
-fn quick_retries() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 10,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(50),
-        max_retry_after: Duration::from_millis(20),
-        budget: Duration::from_secs(30),
-    }
-}
-
 async fn start(builder: EmulatorBuilder) -> (EmulatorHandle, Publisher) {
     let emulator = builder.start().await.expect("the emulator starts");
-    let publisher = Publisher::new(client(&emulator, quick_retries()))
-        .poll_policy(PollPolicy::quick())
-        .consistency_deadline(DEADLINE);
+    let publisher = emulator_publisher(&emulator, DEADLINE);
     (emulator, publisher)
 }
 
@@ -202,7 +172,7 @@ async fn an_edit_that_meets_a_concurrent_change_is_redone_on_the_new_version() {
         .create_offer(&NewOffer::azure_application("conflict", "Conflict").unwrap())
         .await
         .unwrap();
-    let other = client(&emulator, quick_retries());
+    let other = emulator_client(&emulator);
     let product_id = offer.product_id().to_string();
     let rounds = Arc::new(Mutex::new(0u32));
     let events = Arc::new(Mutex::new(Vec::new()));

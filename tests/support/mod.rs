@@ -200,3 +200,41 @@ fn build_example(name: &str) -> std::path::PathBuf {
         .find_map(|msg| msg["executable"].as_str().map(std::path::PathBuf::from))
         .expect("cargo reports the example's executable")
 }
+
+/// A client of `emulator` that retries quickly: the emulator's
+/// `Retry-After: 1` is capped at 20 ms, so throttled tests stay fast.
+pub fn emulator_client(emulator: &partner_center_emulator::EmulatorHandle) -> Client {
+    use partner_center_ingestion::auth::{ClientSecretCredential, Cloud};
+    use std::time::Duration;
+    let credential = ClientSecretCredential::builder(
+        emulator.tenant_id(),
+        emulator.client_id(),
+        emulator.client_secret(),
+    )
+    .cloud(Cloud::from_authority_host(&emulator.authority_host()).expect("loopback authority"))
+    .build()
+    .expect("credential");
+    Client::builder(credential)
+        .endpoint(emulator.endpoint())
+        .retry_policy(RetryPolicy {
+            max_attempts: 10,
+            initial_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(50),
+            max_retry_after: Duration::from_millis(20),
+            budget: Duration::from_secs(30),
+        })
+        .build()
+        .expect("client")
+}
+
+/// Workflows over [`emulator_client`], polling quickly and waiting up to
+/// `deadline` for new offers and plans.
+pub fn emulator_publisher(
+    emulator: &partner_center_emulator::EmulatorHandle,
+    deadline: std::time::Duration,
+) -> partner_center_ingestion::workflows::Publisher {
+    use partner_center_ingestion::workflows::{PollPolicy, Publisher};
+    Publisher::new(emulator_client(emulator))
+        .poll_policy(PollPolicy::quick())
+        .consistency_deadline(deadline)
+}
