@@ -45,40 +45,8 @@ impl<'a> Schemas<'a> {
         s
     }
 
-    fn resolve(&self, schema: &'a Value) -> &'a Value {
-        let mut cur = schema;
-        for _ in 0..16 {
-            match cur.get("$ref").and_then(Value::as_str) {
-                Some(r) => match r.rsplit('/').next().and_then(|n| self.schemas.get(n)) {
-                    Some(next) => cur = next,
-                    None => return cur,
-                },
-                None => return cur,
-            }
-        }
-        cur
-    }
-
     fn by_name(&self, name: &str) -> Option<&'a Value> {
         self.schemas.get(name)
-    }
-
-    fn flatten(&self, schema: &'a Value, depth: usize, out: &mut Flat<'a>) {
-        if depth > 16 {
-            return;
-        }
-        let schema = self.resolve(schema);
-        if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
-            for p in parts {
-                self.flatten(p, depth + 1, out);
-            }
-        }
-        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-            for (k, v) in props {
-                out.properties.retain(|(name, _)| *name != k.as_str());
-                out.properties.push((k.as_str(), v));
-            }
-        }
     }
 
     /// The `resourceType` values a schema allows (empty: any).
@@ -92,7 +60,7 @@ impl<'a> Schemas<'a> {
                 Some(s) => s,
                 None => return Vec::new(),
             },
-            None => self.resolve_owned(schema),
+            None => self.resolve(schema),
         };
         if let Some(alts) = schema.get("oneOf").and_then(Value::as_array) {
             return alts
@@ -103,7 +71,7 @@ impl<'a> Schemas<'a> {
         let mut flat = Flat {
             properties: Vec::new(),
         };
-        self.flatten_any(schema, depth, &mut flat);
+        self.flatten(schema, depth, &mut flat);
         flat.properties
             .iter()
             .find(|(k, _)| *k == "resourceType")
@@ -118,7 +86,7 @@ impl<'a> Schemas<'a> {
             .unwrap_or_default()
     }
 
-    fn resolve_owned<'b>(&self, schema: &'b Value) -> &'b Value
+    fn resolve<'b>(&self, schema: &'b Value) -> &'b Value
     where
         'a: 'b,
     {
@@ -135,17 +103,17 @@ impl<'a> Schemas<'a> {
         cur
     }
 
-    fn flatten_any<'b>(&self, schema: &'b Value, depth: usize, out: &mut Flat<'b>)
+    fn flatten<'b>(&self, schema: &'b Value, depth: usize, out: &mut Flat<'b>)
     where
         'a: 'b,
     {
         if depth > 16 {
             return;
         }
-        let schema = self.resolve_owned(schema);
+        let schema = self.resolve(schema);
         if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
             for p in parts {
-                self.flatten_any(p, depth + 1, out);
+                self.flatten(p, depth + 1, out);
             }
         }
         if let Some(props) = schema.get("properties").and_then(Value::as_object) {
