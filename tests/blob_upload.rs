@@ -81,6 +81,34 @@ fn created() -> ResponseTemplate {
         .insert_header("x-ms-request-id", "req-0001")
 }
 
+/// Every Put Blob, Put Block and Put Block List answers `response`.
+async fn answer_puts(server: &MockServer, response: ResponseTemplate) {
+    Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .respond_with(response)
+        .mount(server)
+        .await;
+}
+
+/// Put Block of block `index` answers `response` (the first `times` times,
+/// or always), ahead of any other answer.
+async fn answer_block(
+    server: &MockServer,
+    index: u64,
+    response: ResponseTemplate,
+    times: Option<u64>,
+) {
+    let mock = Mock::given(method("PUT"))
+        .and(path(BLOB_PATH))
+        .and(query_param("blockid", block_id(index)))
+        .respond_with(response)
+        .with_priority(1);
+    match times {
+        Some(n) => mock.up_to_n_times(n).mount(server).await,
+        None => mock.mount(server).await,
+    }
+}
+
 fn block_id(index: u64) -> String {
     BASE64.encode(format!("block-{index:010}"))
 }
@@ -168,18 +196,14 @@ async fn a_small_file_goes_up_in_one_put_blob() {
 async fn a_large_file_goes_up_in_blocks_listed_in_order() {
     let server = MockServer::start().await;
     // The first block answers last, so the blocks finish out of order.
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .and(query_param("blockid", block_id(0)))
-        .respond_with(created().set_delay(Duration::from_millis(300)))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .respond_with(created())
-        .mount(&server)
-        .await;
+    answer_block(
+        &server,
+        0,
+        created().set_delay(Duration::from_millis(300)),
+        None,
+    )
+    .await;
+    answer_puts(&server, created()).await;
     let data = sample(10_000);
     let file = temp_file(&data);
     let summary = uploader()
@@ -257,31 +281,12 @@ async fn a_large_file_goes_up_in_blocks_listed_in_order() {
 #[tokio::test]
 async fn a_block_refused_with_503_is_sent_again() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .and(query_param("blockid", block_id(2)))
-        .respond_with(
-            ResponseTemplate::new(503)
-                .insert_header("x-ms-error-code", "ServerBusy")
-                .insert_header("retry-after", "0"),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .and(query_param("blockid", block_id(4)))
-        .respond_with(ResponseTemplate::new(500))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .respond_with(created())
-        .mount(&server)
-        .await;
+    let busy = ResponseTemplate::new(503)
+        .insert_header("x-ms-error-code", "ServerBusy")
+        .insert_header("retry-after", "0");
+    answer_block(&server, 2, busy, Some(1)).await;
+    answer_block(&server, 4, ResponseTemplate::new(500), Some(1)).await;
+    answer_puts(&server, created()).await;
     let data = sample(6 * 1024 + 17);
     let summary = uploader()
         .block_size(1024)
@@ -310,19 +315,14 @@ async fn a_block_refused_with_503_is_sent_again() {
 #[tokio::test]
 async fn a_block_that_times_out_is_sent_again() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .and(query_param("blockid", block_id(1)))
-        .respond_with(created().set_delay(Duration::from_secs(5)))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .respond_with(created())
-        .mount(&server)
-        .await;
+    answer_block(
+        &server,
+        1,
+        created().set_delay(Duration::from_secs(5)),
+        Some(1),
+    )
+    .await;
+    answer_puts(&server, created()).await;
     let data = sample(3000);
     let summary = uploader()
         .block_size(1000)
@@ -460,20 +460,10 @@ async fn a_refusal_shows_storage_code_but_never_the_signature() {
 #[tokio::test]
 async fn a_block_failing_every_time_names_the_block_and_the_attempts() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .and(query_param("blockid", block_id(1)))
-        .respond_with(ResponseTemplate::new(500).set_body_string(
+    answer_block(&server, 1, ResponseTemplate::new(500).set_body_string(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>InternalError</Code><Message>The server encountered an internal error.</Message></Error>",
-        ))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .respond_with(created())
-        .mount(&server)
-        .await;
+        ), None).await;
+    answer_puts(&server, created()).await;
     let data = sample(4000);
     let file = temp_file(&data);
     let error = uploader()
@@ -501,11 +491,7 @@ async fn a_block_failing_every_time_names_the_block_and_the_attempts() {
 #[tokio::test]
 async fn progress_reaches_the_total() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .respond_with(created())
-        .mount(&server)
-        .await;
+    answer_puts(&server, created()).await;
     let data = sample(50_000);
     let file = temp_file(&data);
     let (sender, mut receiver) = tokio::sync::watch::channel(Progress::default());
@@ -537,11 +523,7 @@ async fn progress_reaches_the_total() {
 #[tokio::test]
 async fn a_reader_of_unknown_length_picks_put_blob_or_blocks() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .respond_with(created())
-        .mount(&server)
-        .await;
+    answer_puts(&server, created()).await;
     let small = sample(900);
     let summary = uploader()
         .block_size(500)
@@ -552,11 +534,7 @@ async fn a_reader_of_unknown_length_picks_put_blob_or_blocks() {
     assert_eq!((summary.bytes, summary.blocks), (900, 0));
 
     server.reset().await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .respond_with(created())
-        .mount(&server)
-        .await;
+    answer_puts(&server, created()).await;
     let large = sample(2600);
     let mut last = Progress::default();
     let summary = uploader()
@@ -576,11 +554,7 @@ async fn a_reader_of_unknown_length_picks_put_blob_or_blocks() {
 #[tokio::test]
 async fn a_source_shorter_or_longer_than_announced_is_not_committed() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .respond_with(created())
-        .mount(&server)
-        .await;
+    answer_puts(&server, created()).await;
     let data = sample(3000);
     let up = uploader().block_size(1000).single_put_threshold(1000);
     for (announced, small) in [(3500u64, false), (2500, false), (800, true), (5000, false)] {
@@ -605,11 +579,7 @@ async fn a_source_shorter_or_longer_than_announced_is_not_committed() {
 #[tokio::test]
 async fn uploads_can_be_spawned() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .respond_with(created())
-        .mount(&server)
-        .await;
+    answer_puts(&server, created()).await;
     let data = sample(5000);
     let file = temp_file(&data);
     let sas = sas_for(&server);
@@ -644,11 +614,7 @@ impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Counting<R> {
 #[tokio::test]
 async fn reading_stays_within_the_blocks_in_flight() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(BLOB_PATH))
-        .respond_with(created().set_delay(Duration::from_millis(5)))
-        .mount(&server)
-        .await;
+    answer_puts(&server, created().set_delay(Duration::from_millis(5))).await;
     let data = sample(200 * 1024);
     let read = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let reader = Counting {
