@@ -77,6 +77,7 @@ mod diff;
 mod format;
 mod load;
 mod options;
+mod publish;
 mod reconcile;
 mod state;
 
@@ -90,7 +91,7 @@ pub use format::{
     TechnicalConfiguration, Visibility,
 };
 pub use load::{Definition, DefinitionError, Format, LocalFile};
-pub use options::{ApplyOptions, Publish};
+pub use options::{ApplyOptions, IfInProgress, Publish};
 pub use reconcile::{apply, plan, Applied};
 
 /// The JSON Schema of the definition format ([`OfferDefinition`]), for
