@@ -33,6 +33,7 @@ use crate::auth::{AccessToken, AuthError, TokenCredential};
 use crate::error::{carry, ApiError, Error};
 use crate::net::read_limited;
 use crate::retry::{self, RetryPolicy};
+use crate::throttle::Throttle;
 
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
 /// Most of an error body the pipeline reads.
@@ -55,6 +56,8 @@ struct PipelineInner {
     /// The `Authorization` value of the last token used, so that a token
     /// is turned into a header once, not on every request.
     bearer: Mutex<Option<(AccessToken, HeaderValue)>>,
+    /// The budget every clone of the client shares (see [`crate::throttle`]).
+    throttle: Throttle,
 }
 
 impl fmt::Debug for Pipeline {
@@ -87,6 +90,7 @@ impl Pipeline {
                 max_pages,
                 per_request,
                 bearer: Mutex::new(None),
+                throttle: Throttle::default(),
             }),
         }
     }
@@ -210,8 +214,17 @@ impl Pipeline {
                     return carry(error, None);
                 }
             }
+            let permit = self.inner.throttle.admit().await;
             let sent = Instant::now();
             let result = http.execute(this_try).await;
+            if let Ok(response) = &result {
+                let throttled = response.status() == http::StatusCode::TOO_MANY_REQUESTS;
+                let after = throttled
+                    .then(|| retry::retry_after(response.headers()))
+                    .flatten();
+                self.inner.throttle.observe(throttled, after);
+            }
+            drop(permit);
             let latency_ms = sent.elapsed().as_millis() as u64;
             span.record("latency_ms", latency_ms);
             let may_retry =
