@@ -230,20 +230,32 @@ pub async fn apply(
                     .cloned();
                 match done {
                     Some(p) => Some(p),
-                    None => {
-                        let staged = Staged::new(file)?;
-                        let package = publisher
-                            .upload_package(&offer, &staged.path, options.processing)
-                            .await
-                            .map_err(|e| about_file("package", file, e))?;
-                        options.say(format!(
-                            "uploaded and processed package {} (as {}, {})",
-                            file.file_name(),
-                            package.file_name(),
-                            package.id()
-                        ));
-                        Some(package)
-                    }
+                    None => match publisher
+                        .finish_processing_package(&offer, file.upload_name(), options.processing)
+                        .await?
+                    {
+                        Some(p) => {
+                            options.say(format!(
+                                "package {} was uploaded before and is now processed; using it",
+                                p.file_name()
+                            ));
+                            Some(p)
+                        }
+                        None => {
+                            let staged = Staged::new(file)?;
+                            let package = publisher
+                                .upload_package(&offer, &staged.path, options.processing)
+                                .await
+                                .map_err(|e| about_file("package", file, e))?;
+                            options.say(format!(
+                                "uploaded and processed package {} (as {}, {})",
+                                file.file_name(),
+                                package.file_name(),
+                                package.id()
+                            ));
+                            Some(package)
+                        }
+                    },
                 }
             }
         });
