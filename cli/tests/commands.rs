@@ -375,3 +375,106 @@ async fn the_emulator_flag_is_announced_and_runs_the_whole_flow() {
     assert!(run.stderr.contains("in-process emulator"), "{}", run.all());
     assert!(run.stdout.contains("is live (InStore)"), "{}", run.all());
 }
+
+#[tokio::test]
+async fn a_second_apply_changes_nothing_and_a_plan_writes_nothing() {
+    let env = Env::start(quick()).await;
+    let file = env.write("offer.yaml", &sample("twice-offer"));
+    let f = file.to_str().unwrap();
+    let first = env.run(&["apply", f]).await;
+    assert_eq!(first.code, 0, "{}", first.all());
+    let writes = env.emu.stats().writes;
+    let second = env.run(&["apply", f]).await;
+    assert_eq!(second.code, 0, "{}", second.all());
+    assert!(second.stdout.contains("no changes"), "{}", second.all());
+    assert_eq!(
+        env.emu.stats().writes,
+        writes,
+        "a second apply writes nothing"
+    );
+
+    // One listing text edited: planned (old and new value, nothing written), then applied.
+    std::fs::write(
+        &file,
+        sample("twice-offer").replace(
+            "short_description: Deploys a sample resource group.",
+            "short_description: Deploys two sample resource groups.",
+        ),
+    )
+    .unwrap();
+    let before = env.emu.stats();
+    let plan = env.run(&["plan", f]).await;
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(
+        plan.stdout.contains(
+            "offer listing short_description: \"Deploys a sample resource group.\" → \"Deploys two sample resource groups.\""
+        ),
+        "{}",
+        plan.all()
+    );
+    assert!(plan.stdout.contains("1 change"), "{}", plan.all());
+    let after = env.emu.stats();
+    assert_eq!(after.writes, before.writes, "plan writes nothing");
+    assert_eq!(
+        (after.products, after.variants, after.listings),
+        (before.products, before.variants, before.listings)
+    );
+    let applied = env.run(&["apply", f]).await;
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    assert!(
+        applied
+            .stdout
+            .contains("updated the offer listing: short_description"),
+        "{}",
+        applied.all()
+    );
+    let plan = env.run(&["plan", f]).await;
+    assert!(plan.stdout.contains("no changes"), "{}", plan.all());
+}
+
+#[tokio::test]
+async fn a_package_that_is_not_a_zip_fails_naming_the_file() {
+    let env = Env::start(quick()).await;
+    std::fs::write(env.dir.path().join("broken.zip"), b"not a zip at all").unwrap();
+    let text = sample("broken-package").replace(
+        &format!("{}/app.zip", support::assets().display()),
+        "broken.zip",
+    );
+    let file = env.write("offer.yaml", &text);
+    let run = env.run(&["apply", file.to_str().unwrap()]).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stderr.contains("broken.zip"), "{}", run.all());
+}
+
+#[tokio::test]
+async fn a_misspelt_key_fails_before_anything_is_sent() {
+    let env = Env::start(quick()).await;
+    let file = env.write(
+        "offer.yaml",
+        &sample("typo").replace("  summary:", "  sumary:"),
+    );
+    let run = env.run(&["apply", file.to_str().unwrap()]).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("listing.sumary") || run.stderr.contains("listing.sumary"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.all().contains("did you mean `summary`"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(env.emu.stats().writes, 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn the_committed_schema_is_what_schema_writes() {
+    let committed =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/offer.schema.json");
+    let printed = bare(&["schema"]).await;
+    assert_eq!(printed.code, 0, "{}", printed.all());
+    let committed: Value = serde_json::from_slice(&std::fs::read(committed).unwrap()).unwrap();
+    let printed: Value = serde_json::from_str(&printed.stdout).unwrap();
+    assert_eq!(printed, committed, "examples/offer.schema.json is stale: run `partner-center schema examples/offer.schema.json`");
+}

@@ -36,7 +36,7 @@
 //! ```
 //!
 //! The format is [`OfferDefinition`]; [`json_schema`] gives its JSON Schema
-//! (`cargo run --example publish_offer -- --write-schema FILE` writes it;
+//! (`partner-center schema FILE` writes it;
 //! `examples/offer.schema.json` is kept current by a test). Keys it does not
 //! know are refused, with the key's path, line and the nearest known key.
 //! File paths are relative to the definition file.
