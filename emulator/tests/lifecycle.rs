@@ -288,8 +288,9 @@ async fn a_good_submission_reaches_ready_to_publish_and_promotes_to_in_store() {
     assert_eq!(s["substate"], "InDraft");
     let sp = format!("/products/{p}/submissions/{}", s["id"].as_str().unwrap());
     env.wait_for(&sp, |v| v["substate"] == "Submitted").await;
+    // A ready preview reads Published/ReadyToPublish, as the service answers it.
     env.wait_for(&sp, |v| {
-        v["substate"] == "ReadyToPublish" && v["state"] == "InProgress"
+        v["substate"] == "ReadyToPublish" && v["state"] == "Published"
     })
     .await;
     let reports = env.get(&format!("{sp}/reports")).await.json();
