@@ -1,14 +1,14 @@
-//! The ingestion API: the faults and checks every call goes through
-//! (throttling, failures, the publisher id, broken links, the body against
-//! the document), then the operation the route names.
+//! The ingestion API: the checks every call goes through once routed (the
+//! publisher id, the body against the document), then the operation the
+//! route names. Faults, counting and authorisation are layers around it
+//! (`layers.rs`).
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Request, StatusCode};
-use serde_json::{json, Value};
+use axum::http::{Request, StatusCode};
+use serde_json::Value;
 
 use crate::errors::{publisher_id_refusal, ApiError, ApiResult, PUBLISHER_ID_HEADER};
-use crate::faults::Fault;
-use crate::http::{empty, entity, json, query_get, query_pairs, Resp};
+use crate::http::{empty, entity, json, query_pairs, Resp};
 use crate::ids::random_hex;
 use crate::lifecycle;
 use crate::resources::*;
@@ -21,34 +21,6 @@ use crate::views::view;
 
 /// The largest JSON body accepted.
 const MAX_JSON: usize = 8 * 1024 * 1024;
-
-/// The 429 and 503 of the fault schedule, if this call gets one.
-fn injected(shared: &Shared) -> Option<Resp> {
-    match shared.faults().next() {
-        Fault::None => None,
-        Fault::Throttle => {
-            let mut r = json(
-                StatusCode::TOO_MANY_REQUESTS,
-                &json!({
-                    "statusCode": 429,
-                    "message": "Rate limit is exceeded. Try again in 1 seconds.",
-                }),
-            );
-            r.headers_mut()
-                .insert("retry-after", HeaderValue::from_static("1"));
-            Some(r)
-        }
-        Fault::Fail => {
-            let mut r = Resp::new(Body::from(
-                "<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>The service is temporarily unavailable. Please try again later.</p></body></html>",
-            ));
-            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-            r.headers_mut()
-                .insert("content-type", HeaderValue::from_static("text/html"));
-            Some(r)
-        }
-    }
-}
 
 /// Whether the call carries `x-ms-publisherId` with the required number.
 fn publisher_ok(shared: &Shared, req: &Request<Body>) -> bool {
@@ -64,9 +36,6 @@ fn publisher_ok(shared: &Shared, req: &Request<Body>) -> bool {
 
 /// Serves one ingestion request (already authorised).
 pub async fn handle(shared: &Shared, req: Request<Body>, rest: &str, request_id: &str) -> Resp {
-    if let Some(r) = injected(shared) {
-        return r;
-    }
     let method = req.method().as_str().to_ascii_uppercase();
     let correlation = req
         .headers()
@@ -83,10 +52,6 @@ pub async fn handle(shared: &Shared, req: Request<Body>, rest: &str, request_id:
         return publisher_id_refusal(&trace, op == "get_product");
     }
     let query = query_pairs(req.uri().query());
-    let followed_link = query_get(&query, "$skipToken").is_some_and(|t| !t.trim().is_empty());
-    if followed_link && shared.faults().broken_next_link.hit() {
-        return empty(StatusCode::NOT_FOUND);
-    }
     let schema_name = m.route.body_schema.clone();
     let success = StatusCode::from_u16(m.route.success).unwrap_or(StatusCode::OK);
     let params = m.params;

@@ -28,6 +28,7 @@ mod errors;
 mod faults;
 mod http;
 mod ids;
+mod layers;
 mod lifecycle;
 mod model;
 mod paging;
@@ -307,7 +308,7 @@ impl EmulatorBuilder {
 #[derive(Debug)]
 pub struct EmulatorHandle {
     pub(crate) addr: SocketAddr,
-    pub(crate) app: Arc<server::Server>,
+    pub(crate) app: Arc<shared::Server>,
     pub(crate) shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     pub(crate) task: Option<tokio::task::JoinHandle<()>>,
     pub(crate) base: String,

@@ -7,81 +7,20 @@
 //! path of a request whose `Host` is the blob host.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
-use axum::body::Body;
-use axum::extract::State as AxState;
-use axum::http::{HeaderValue, Method, Request, StatusCode};
-use serde_json::Value;
+use axum::routing::any;
 
-use crate::aad::{self, Credentials};
+use crate::aad::Credentials;
 use crate::faults::Faults;
-use crate::http::{empty, json, Resp};
 use crate::ids::{hex_decode, random_hex};
+use crate::layers;
 use crate::routes::Router;
 use crate::schema::spec;
-use crate::shared::{lock, Settings, Shared};
-use crate::stats::{Counters, Stats};
-use crate::store::{Kind, Marker, State};
+use crate::shared::{Server, Settings, Shared};
+use crate::stats::Counters;
+use crate::store::{Marker, State};
 use crate::{Config, EmulatorHandle, Error};
-
-/// Everything the handlers share.
-pub struct Server {
-    /// The ingestion API's parts.
-    pub shared: Shared,
-    /// The credentials the token endpoint accepts.
-    pub creds: Credentials,
-    /// Request counters.
-    pub counters: Mutex<Counters>,
-    /// Removed when the emulator goes away (only when it is a temporary directory).
-    pub temp_blob_dir: bool,
-    /// The host name (lower-case, no port) the blob host serves under.
-    pub blob_host: Option<String>,
-}
-
-impl std::fmt::Debug for Server {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server")
-            .field("blob_base", &self.shared.settings.blob_base)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if self.temp_blob_dir {
-            let _ = std::fs::remove_dir_all(&self.shared.settings.blob_dir);
-        }
-    }
-}
-
-impl Server {
-    /// The state, locked.
-    pub fn state(&self) -> MutexGuard<'_, State> {
-        self.shared.state()
-    }
-
-    /// Request and resource counts.
-    pub fn stats(&self) -> Stats {
-        let c = lock(&self.counters);
-        let st = self.state();
-        Stats {
-            total: c.total,
-            writes: c.writes,
-            by_method: c.by_method.clone(),
-            token_requests: c.token_requests,
-            blob_requests: c.blob_requests,
-            products: st.count(Kind::Product),
-            variants: st.count(Kind::Variant),
-            listings: st.count(Kind::Listing),
-            images: st.count(Kind::Image) + st.count(Kind::Video) + st.count(Kind::Asset),
-            packages: st.count(Kind::Package),
-            branches: st.count(Kind::Branch),
-            submissions: st.count(Kind::Submission),
-            entities: st.entities.len(),
-        }
-    }
-}
 
 /// `HOST` or `HOST:PORT` of a blob host setting, host lower-cased.
 fn split_host(text: &str) -> Result<(String, Option<u16>), Error> {
@@ -151,6 +90,40 @@ async fn blob_listeners(
         (false, Some((addr, source))) => Err(Error::Bind { addr, source }),
         (false, None) => Err(Error::Config(format!("blob host {host} cannot be served"))),
     }
+}
+
+/// The endpoints and the layers around them (see [`crate::layers`]).
+fn service(server: &Arc<Server>) -> axum::Router {
+    let ingestion = axum::Router::new()
+        .fallback(layers::ingestion)
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
+            layers::faults,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
+            layers::authorize,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
+            layers::count_ingestion,
+        ));
+    axum::Router::new()
+        .route("/_emulator/stats", any(layers::stats))
+        .route("/{tenant}/oauth2/token", any(layers::token_v1))
+        .route("/{tenant}/oauth2/v2.0/token", any(layers::token_v2))
+        .nest("/v1.0/ingestion", ingestion)
+        .nest(
+            &format!("/{}", crate::blob::ACCOUNT),
+            axum::Router::new().fallback(layers::blobs),
+        )
+        .fallback(layers::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
+            layers::blob_host,
+        ))
+        .layer(axum::middleware::from_fn(layers::request_ids))
+        .with_state(server.clone())
 }
 
 /// Opens the state, binds and serves.
@@ -249,9 +222,7 @@ pub async fn start(config: Config) -> Result<EmulatorHandle, Error> {
         temp_blob_dir: temp,
         blob_host,
     });
-    let service = axum::Router::new()
-        .fallback(handle)
-        .with_state(server.clone());
+    let service = service(&server);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -278,97 +249,4 @@ pub async fn start(config: Config) -> Result<EmulatorHandle, Error> {
         task: Some(task),
         base,
     })
-}
-
-/// Every request comes here first.
-async fn handle(AxState(server): AxState<Arc<Server>>, req: Request<Body>) -> Resp {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let mut resp = route(&server, req, &request_id).await;
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        h.insert("request-id", v);
-    }
-    let azure_ref = format!("0{}", random_hex(16).to_uppercase());
-    if let Ok(v) = HeaderValue::from_str(&azure_ref) {
-        h.insert("x-azure-ref", v);
-    }
-    resp
-}
-
-/// Whether a request names the blob host in its `Host` header.
-fn to_blob_host(server: &Server, req: &Request<Body>) -> bool {
-    let Some(blob) = &server.blob_host else {
-        return false;
-    };
-    let host = req
-        .headers()
-        .get("host")
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| req.uri().host())
-        .unwrap_or("");
-    split_host(host).is_ok_and(|(name, _)| name == *blob)
-}
-
-async fn route(server: &Arc<Server>, req: Request<Body>, request_id: &str) -> Resp {
-    let path = req.uri().path().to_string();
-    let method = req.method().clone();
-    if to_blob_host(server, &req) {
-        lock(&server.counters).blob_requests += 1;
-        return crate::blob::handle(&server.shared.settings, req, &path).await;
-    }
-    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    match segs.as_slice() {
-        ["_emulator", "stats"] if method == Method::GET => json(
-            StatusCode::OK,
-            &serde_json::to_value(server.stats()).unwrap_or(Value::Null),
-        ),
-        [tenant, "oauth2", "token"] | [tenant, "oauth2", "v2.0", "token"]
-            if method == Method::POST =>
-        {
-            lock(&server.counters).token_requests += 1;
-            let v2 = segs.len() == 4;
-            let tenant = tenant.to_string();
-            let basic = req
-                .headers()
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            let form = match axum::body::to_bytes(req.into_body(), 64 * 1024).await {
-                Ok(b) => b,
-                Err(_) => return empty(StatusCode::PAYLOAD_TOO_LARGE),
-            };
-            let s = &server.shared.settings;
-            aad::token(
-                &server.creds,
-                &s.key,
-                s.config.token_lifetime,
-                &tenant,
-                v2,
-                basic.as_deref(),
-                &form,
-            )
-        }
-        [account, ..] if *account == crate::blob::ACCOUNT => {
-            lock(&server.counters).blob_requests += 1;
-            let rest = path
-                .trim_start_matches('/')
-                .split_once('/')
-                .map(|(_, r)| format!("/{r}"))
-                .unwrap_or_default();
-            crate::blob::handle(&server.shared.settings, req, &rest).await
-        }
-        ["v1.0", "ingestion", ..] => {
-            let rest = format!("/{}", path.splitn(4, '/').nth(3).unwrap_or(""));
-            lock(&server.counters).ingestion(method.as_str());
-            let auth = req
-                .headers()
-                .get("authorization")
-                .and_then(|v| v.to_str().ok());
-            if !aad::authorized(&server.shared.settings.key, auth) {
-                return empty(StatusCode::UNAUTHORIZED);
-            }
-            crate::api::handle(&server.shared, req, &rest, request_id).await
-        }
-        _ => empty(StatusCode::NOT_FOUND),
-    }
 }
