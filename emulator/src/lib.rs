@@ -16,6 +16,24 @@
 //! ```
 #![warn(missing_docs)]
 
+// The rooms, bottom up; each uses only rooms below it (no import circles):
+// 1. helpers: clock (the injectable time and its text forms), ids, sign,
+//    http (answer builders), errors (the service's error catalogue), model
+//    (typed states and the Meta kept beside a resource), app (the time
+//    helpers under the names aad.rs reads), faults, stats;
+// 2. the document and the store: schema (spec and body checks), routes,
+//    store (entities and state.log), shapes (resources' whole shapes),
+//    shared (Settings, Shared, Server);
+// 3. rules over (state, settings): lifecycle, submissions,
+//    submission_reports, views, paging, blob_props and blob_sas;
+// 4. endpoints: aad (tokens), resources and api (ingestion), blob and
+//    blob_read (storage);
+// 5. layers (request ids, blob host, counting, auth, faults) and server
+//    (startup, the router), and this file's builder and handle.
+// A new service rule goes in 3 with a test named after it in tests/; a new
+// setting is a Config field, a builder method, a flag in main.rs and a row in
+// the README's table.
+
 mod aad;
 mod api;
 mod app;
