@@ -21,13 +21,13 @@
 //    http (answer builders), errors (the service's error catalogue), model
 //    (typed states and the Meta kept beside a resource), app (the time
 //    helpers under the names aad.rs reads), faults, stats;
-// 2. the document and the store: schema (spec and body checks), routes,
-//    store (entities and state.log), shapes (resources' whole shapes),
-//    shared (Settings, Shared, Server);
+// 2. the document, the store and the tokens: schema (spec and body checks),
+//    routes, store (entities and state.log), shapes (resources' whole
+//    shapes), aad (the token endpoints; it uses only helpers, so shared may
+//    hold its Credentials), shared (Settings, Shared, Server);
 // 3. rules over (state, settings): lifecycle, submissions,
 //    submission_reports, views, paging, blob_props and blob_sas;
-// 4. endpoints: aad (tokens), resources and api (ingestion), blob and
-//    blob_read (storage);
+// 4. endpoints: resources and api (ingestion), blob and blob_read (storage);
 // 5. layers (request ids, blob host, counting, auth, faults) and server
 //    (startup, the router), and this file's builder and handle.
 // A new service rule goes in 3 with a test named after it in tests/; a new
