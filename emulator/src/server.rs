@@ -126,8 +126,17 @@ fn service(server: &Arc<Server>) -> axum::Router {
         .with_state(server.clone())
 }
 
-/// Opens the state, binds and serves.
-pub async fn start(config: Config) -> Result<EmulatorHandle, Error> {
+/// What is opened before any socket: the state, the blob directory, the key
+/// and the credentials.
+struct Opened {
+    state: State,
+    blob_dir: std::path::PathBuf,
+    temp: bool,
+    key: Vec<u8>,
+    creds: Credentials,
+}
+
+fn open(config: &Config) -> Result<Opened, Error> {
     let fresh = Marker {
         format: String::new(),
         version: 0,
@@ -171,7 +180,48 @@ pub async fn start(config: Config) -> Result<EmulatorHandle, Error> {
         client_id: config.client_id.clone().unwrap_or(marker.client_id),
         client_secret: config.client_secret.clone().unwrap_or(marker.client_secret),
     };
-    let router = Router::from_spec(spec());
+    Ok(Opened {
+        state,
+        blob_dir,
+        temp,
+        key,
+        creds,
+    })
+}
+
+/// The server's shared parts, from what was opened and where blobs are issued.
+fn assemble(
+    config: Config,
+    opened: Opened,
+    blob_host: Option<String>,
+    blob_base: String,
+) -> Arc<Server> {
+    let faults = Faults::new(config.throttle_rate, config.fail_rate, config.seed)
+        .with_404s(config.transient_404_rate, config.broken_next_link_rate);
+    let clock = config.clock.clone();
+    Arc::new(Server {
+        shared: Shared {
+            settings: Settings {
+                config,
+                clock,
+                key: opened.key,
+                blob_dir: opened.blob_dir,
+                blob_base,
+            },
+            state: Mutex::new(opened.state),
+            router: Router::from_spec(spec()),
+            faults: Mutex::new(faults),
+        },
+        creds: opened.creds,
+        counters: Mutex::new(Counters::default()),
+        temp_blob_dir: opened.temp,
+        blob_host,
+    })
+}
+
+/// Opens the state, binds and serves.
+pub async fn start(config: Config) -> Result<EmulatorHandle, Error> {
+    let opened = open(&config)?;
     let addr = SocketAddr::new(config.bind, config.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -201,27 +251,7 @@ pub async fn start(config: Config) -> Result<EmulatorHandle, Error> {
             (Some(name.clone()), format!("http://{name}:{port}"))
         }
     };
-    let faults = Faults::new(config.throttle_rate, config.fail_rate, config.seed)
-        .with_404s(config.transient_404_rate, config.broken_next_link_rate);
-    let clock = config.clock.clone();
-    let server = Arc::new(Server {
-        shared: Shared {
-            settings: Settings {
-                config,
-                clock,
-                key,
-                blob_dir,
-                blob_base,
-            },
-            state: Mutex::new(state),
-            router,
-            faults: Mutex::new(faults),
-        },
-        creds,
-        counters: Mutex::new(Counters::default()),
-        temp_blob_dir: temp,
-        blob_host,
-    });
+    let server = assemble(config, opened, blob_host, blob_base);
     let service = service(&server);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -249,4 +279,113 @@ pub async fn start(config: Config) -> Result<EmulatorHandle, Error> {
         task: Some(task),
         base,
     })
+}
+
+/// The layers' rules, in-process: requests go to the router through
+/// `tower::ServiceExt::oneshot`, with no socket (none would add anything).
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A server assembled without a socket; blobs are issued on `blob_host`
+    /// (`blob.test`) when asked, else under a loopback base that is never dialled.
+    fn in_process(config: Config) -> (Arc<Server>, axum::Router) {
+        let opened = open(&config).expect("the state opens");
+        let (host, base) = match &config.blob_host {
+            Some(h) => (Some(h.clone()), format!("http://{h}")),
+            None => (None, format!("http://127.0.0.1:9/{}", crate::blob::ACCOUNT)),
+        };
+        let server = assemble(config, opened, host, base);
+        let router = service(&server);
+        (server, router)
+    }
+
+    async fn send(
+        router: &axum::Router,
+        req: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let r = router.clone().oneshot(req).await.expect("infallible");
+        let status = r.status();
+        let headers = r.headers().clone();
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn get(uri: &str) -> Request<Body> {
+        Request::get(uri).body(Body::empty()).unwrap()
+    }
+
+    async fn bearer(server: &Server, router: &axum::Router) -> String {
+        let form = format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}&resource=https%3A%2F%2Fapi.partner.microsoft.com",
+            server.creds.client_id, server.creds.client_secret
+        );
+        let req = Request::post(format!("/{}/oauth2/token", server.creds.tenant_id))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap();
+        let (status, _, body) = send(router, req).await;
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["access_token"].as_str().unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn every_answer_carries_a_request_id_and_an_azure_ref() {
+        let (_, router) = in_process(Config::default());
+        for uri in ["/nowhere", "/v1.0/ingestion/products", "/_emulator/stats"] {
+            let (_, h, _) = send(&router, get(uri)).await;
+            assert!(
+                h.contains_key("request-id") && h.contains_key("x-azure-ref"),
+                "{uri}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn ingestion_calls_are_counted_then_authorised_then_faulted() {
+        let config = Config {
+            fail_rate: 1.0,
+            ..Config::default()
+        };
+        let (server, router) = in_process(config);
+        let (status, _, body) = send(&router, get("/v1.0/ingestion/products")).await;
+        assert_eq!((status, body.as_str()), (StatusCode::UNAUTHORIZED, ""));
+        let token = bearer(&server, &router).await;
+        let req = Request::get("/v1.0/ingestion/products")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let (status, _, _) = send(&router, req).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        let stats = server.stats();
+        assert_eq!((stats.total, stats.token_requests), (2, 1));
+        // Token requests are never faulted.
+        bearer(&server, &router).await;
+    }
+
+    #[tokio::test]
+    async fn requests_to_the_blob_host_are_blob_requests() {
+        let config = Config {
+            blob_host: Some("blob.test".into()),
+            ..Config::default()
+        };
+        let (server, router) = in_process(config);
+        let req = Request::get("/v1.0/ingestion/products")
+            .header("host", "blob.test:8080")
+            .body(Body::empty())
+            .unwrap();
+        let (status, h, body) = send(&router, req).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(body.contains("<Code>AuthenticationFailed</Code>"), "{body}");
+        assert!(h.contains_key("x-ms-request-id"));
+        assert_eq!(server.stats().blob_requests, 1);
+        assert_eq!(server.stats().total, 0);
+    }
 }
