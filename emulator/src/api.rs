@@ -1,52 +1,41 @@
-//! The ingestion API: reading the request, checking its body against the
-//! document, and carrying out the operation the route names.
-
-use std::collections::HashMap;
-use std::sync::Arc;
+//! The ingestion API: the checks every call goes through once routed (the
+//! publisher id, the body against the document), then the operation the
+//! route names. Faults, counting and authorisation are layers around it
+//! (`layers.rs`).
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
-use serde_json::{json, Map, Value};
+use axum::http::{Request, StatusCode};
+use serde_json::Value;
 
-use crate::app::App;
-use crate::http::{empty, entity, json, query_get, query_pairs, ApiError, ApiResult, Resp};
-use crate::lifecycle::{self, view};
-use crate::paging;
-use crate::schema::required_on_create;
-use crate::store::{new_etag, Entity, Kind, State};
+use crate::errors::{publisher_id_refusal, ApiError, ApiResult, PUBLISHER_ID_HEADER};
+use crate::http::{empty, entity, json, query_pairs, Resp};
+use crate::ids::random_hex;
+use crate::lifecycle;
+use crate::resources::*;
+use crate::schema::{required_on_create, schemas};
+use crate::shared::Shared;
+use crate::store::Kind;
+use crate::submission_reports as reports;
 use crate::submissions;
+use crate::views::view;
 
 /// The largest JSON body accepted.
 const MAX_JSON: usize = 8 * 1024 * 1024;
 
-/// One request, read and checked.
-pub struct Ctx<'a> {
-    pub app: &'a App,
-    pub op: String,
-    pub params: HashMap<String, String>,
-    pub query: Vec<(String, String)>,
-    pub headers: HeaderMap,
-    pub body: Option<Value>,
-    pub success: StatusCode,
-    pub path: String,
-}
-
-impl Ctx<'_> {
-    fn param(&self, name: &str) -> &str {
-        self.params.get(name).map(String::as_str).unwrap_or("")
-    }
-    fn body_map(&self) -> Map<String, Value> {
-        let mut m = match &self.body {
-            Some(Value::Object(m)) => m.clone(),
-            _ => Map::new(),
-        };
-        m.retain(|k, _| !k.eq_ignore_ascii_case("id") && !k.eq_ignore_ascii_case("@odata.etag"));
-        m
-    }
+/// Whether the call carries `x-ms-publisherId` with the required number.
+fn publisher_ok(shared: &Shared, req: &Request<Body>) -> bool {
+    let Some(want) = shared.settings.config.require_publisher_id else {
+        return true;
+    };
+    req.headers()
+        .get(PUBLISHER_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        == Some(want)
 }
 
 /// Serves one ingestion request (already authorised).
-pub async fn handle(app: &Arc<App>, req: Request<Body>, rest: &str, request_id: &str) -> Resp {
+pub async fn handle(shared: &Shared, req: Request<Body>, rest: &str, request_id: &str) -> Resp {
     let method = req.method().as_str().to_ascii_uppercase();
     let correlation = req
         .headers()
@@ -54,31 +43,29 @@ pub async fn handle(app: &Arc<App>, req: Request<Body>, rest: &str, request_id: 
         .and_then(|v| v.to_str().ok())
         .unwrap_or(request_id)
         .to_string();
-    let Ok(m) = app.router.find(&method, rest) else {
+    let Ok(m) = shared.router.find(&method, rest) else {
         return empty(StatusCode::NOT_FOUND);
     };
     let op = m.route.operation_id.clone();
+    if !publisher_ok(shared, &req) {
+        let trace = format!("00-{}-{}-00", random_hex(16), random_hex(8));
+        return publisher_id_refusal(&trace, op == "get_product");
+    }
+    let query = query_pairs(req.uri().query());
     let schema_name = m.route.body_schema.clone();
     let success = StatusCode::from_u16(m.route.success).unwrap_or(StatusCode::OK);
     let params = m.params;
-    let query = query_pairs(req.uri().query());
     let headers = req.headers().clone();
     let bytes = match axum::body::to_bytes(req.into_body(), MAX_JSON).await {
         Ok(b) => b,
-        Err(_) => {
-            return ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "The request body is too large.",
-            )
-            .into_response(&op, &correlation)
-        }
+        Err(_) => return ApiError::too_large().into_response(&op, &correlation),
     };
     let body = match check_body(&op, schema_name.as_deref(), &bytes) {
         Ok(b) => b,
         Err(e) => return e.into_response(&op, &correlation),
     };
     let ctx = Ctx {
-        app,
+        shared,
         op: op.clone(),
         params,
         query,
@@ -102,9 +89,7 @@ fn check_body(op: &str, schema: Option<&str>, bytes: &[u8]) -> Result<Option<Val
     }
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request("body", format!("The body is not valid JSON: {e}.")))?;
-    let checked = crate::app::schemas()
-        .check(schema, &value)
-        .map_err(ApiError::invalid)?;
+    let checked = schemas().check(schema, &value).map_err(ApiError::invalid)?;
     let missing: Vec<(String, String)> = required_on_create(op)
         .iter()
         .filter(|f| {
@@ -120,350 +105,82 @@ fn check_body(op: &str, schema: Option<&str>, bytes: &[u8]) -> Result<Option<Val
     Ok(Some(checked))
 }
 
-fn commit(st: &mut State) -> Result<(), ApiError> {
-    st.commit()
-        .map_err(|e| ApiError::internal(format!("The change could not be stored: {e}.")))
+/// What is asked of one submission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SubOp {
+    Get,
+    Cancel,
+    Promote,
+    Reports,
+    Validations,
+    Workflow,
 }
 
-fn product<'s>(st: &'s State, ctx: &Ctx<'_>) -> Result<&'s Entity, ApiError> {
-    st.get(ctx.param("productID"))
-        .filter(|e| e.kind == Kind::Product)
-        .ok_or_else(|| ApiError::not_found("product"))
-}
-
-fn child<'s>(
-    st: &'s State,
-    ctx: &Ctx<'_>,
-    kind: Kind,
-    param: &str,
-) -> Result<&'s Entity, ApiError> {
-    product(st, ctx)?;
-    let listing = ctx.params.get("listingID").filter(|_| param != "listingID");
-    st.get(ctx.param(param))
-        .filter(|e| e.kind == kind && e.product.as_deref() == Some(ctx.param("productID")))
-        .filter(|e| listing.is_none() || e.parent.as_ref() == listing)
-        .ok_or_else(|| ApiError::not_found(&format!("{kind:?}")))
-}
-
-/// The listing named by the `listingID` parameter.
-fn parent_listing<'s>(st: &'s State, ctx: &Ctx<'_>, pid: &str) -> Result<&'s Entity, ApiError> {
-    st.get(ctx.param("listingID"))
-        .filter(|e| e.kind == Kind::Listing && e.product.as_deref() == Some(pid))
-        .ok_or_else(|| ApiError::not_found("listing"))
-}
-
-fn check_if_match(headers: &HeaderMap, e: &Entity) -> Result<(), ApiError> {
-    let Some(sent) = headers.get("if-match").and_then(|v| v.to_str().ok()) else {
-        return Ok(());
-    };
-    let bare = |s: &str| {
-        s.trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .to_string()
-    };
-    if sent
-        .split(',')
-        .any(|t| t.trim() == "*" || bare(t) == bare(&e.etag))
-    {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "The etag in If-Match does not match the resource's current etag; read it again and retry.",
-        ))
-    }
-}
-
-fn list(ctx: &Ctx<'_>, items: Vec<&Entity>) -> ApiResult {
-    let filter = query_get(&ctx.query, "$filter")
-        .map(paging::parse_filter)
-        .transpose()?;
-    let values: Vec<Value> = items
-        .into_iter()
-        .filter(|e| filter.as_ref().is_none_or(|f| f.matches(&e.body)))
-        .map(|e| view(ctx.app, e))
-        .collect();
-    let page = paging::page(values, &ctx.query, &ctx.path, ctx.app.config.page_size)?;
-    Ok(json(StatusCode::OK, &page))
-}
-
-fn answer(ctx: &Ctx<'_>, e: &Entity) -> ApiResult {
-    Ok(entity(ctx.success, &view(ctx.app, e)))
-}
-
-fn list_kind(ctx: &Ctx<'_>, kind: Kind, parent: Option<&str>) -> ApiResult {
-    let st = ctx.app.state();
-    product(&st, ctx)?;
-    let pid = ctx.param("productID");
-    if parent.is_some() {
-        parent_listing(&st, ctx, pid)?;
-    }
-    let items = st.find(kind, |e| {
-        e.product.as_deref() == Some(pid)
-            && parent.is_none_or(|p| e.parent.as_deref() == Some(ctx.param(p)))
-    });
-    list(ctx, items)
-}
-
-fn create(ctx: &Ctx<'_>, kind: Kind, parent: Option<&str>, instance: Option<String>) -> ApiResult {
-    let mut st = ctx.app.state();
-    let pid = product(&st, ctx)?.id.clone();
-    let parent_id = match parent {
-        Some(_) => Some(parent_listing(&st, ctx, &pid)?.id.clone()),
-        None => None,
-    };
-    let mut e = Entity::new(kind, Some(&pid), ctx.body_map());
-    e.parent = parent_id;
-    e.instance = instance;
-    if lifecycle::is_upload(kind) {
-        lifecycle::prepare_upload(ctx.app, &mut e);
-    }
-    let e = st.put(e);
-    commit(&mut st)?;
-    answer(ctx, &e)
-}
-
-fn get(ctx: &Ctx<'_>, kind: Kind, param: &str) -> ApiResult {
-    let st = ctx.app.state();
-    let e = child(&st, ctx, kind, param)?;
-    Ok(entity(StatusCode::OK, &view(ctx.app, e)))
-}
-
-fn update_entity(ctx: &Ctx<'_>, st: &mut State, old: Entity) -> ApiResult {
-    check_if_match(&ctx.headers, &old)?;
-    let mut new = old.clone();
-    new.body = ctx.body_map();
-    if !new.body.contains_key("resourceType") {
-        if let Some(t) = old.body.get("resourceType") {
-            new.body.insert("resourceType".into(), t.clone());
-        }
-    }
-    if lifecycle::is_upload(old.kind) {
-        lifecycle::update_upload(ctx.app, &old, &mut new);
-    }
-    if old.kind == Kind::PackageConfiguration {
-        check_package_references(ctx.app, st, &new)?;
-    }
-    if old.kind == Kind::Branch {
-        new.body = old.body.clone();
-    }
-    new.etag = new_etag();
-    let new = st.put(new);
-    commit(st)?;
-    Ok(entity(StatusCode::OK, &view(ctx.app, &new)))
-}
-
-fn update(ctx: &Ctx<'_>, kind: Kind, param: &str) -> ApiResult {
-    let mut st = ctx.app.state();
-    let old = child(&st, ctx, kind, param)?.clone();
-    update_entity(ctx, &mut st, old)
-}
-
-fn delete(ctx: &Ctx<'_>, kind: Kind, param: &str) -> ApiResult {
-    let mut st = ctx.app.state();
-    let e = child(&st, ctx, kind, param)?.clone();
-    check_if_match(&ctx.headers, &e)?;
-    lifecycle::delete_tree(&mut st, &e.id);
-    commit(&mut st)?;
-    Ok(empty(StatusCode::NO_CONTENT))
-}
-
-fn by_instance(ctx: &Ctx<'_>, kinds: &[Kind]) -> ApiResult {
-    let st = ctx.app.state();
-    let pid = product(&st, ctx)?.id.clone();
-    let inst = ctx.param("instanceID");
-    let items = st.find_any(|e| {
-        kinds.contains(&e.kind)
-            && e.product.as_deref() == Some(pid.as_str())
-            && e.instance.as_deref() == Some(inst)
-    });
-    let value: Vec<Value> = items.into_iter().map(|e| view(ctx.app, e)).collect();
-    Ok(json(StatusCode::OK, &json!({ "value": value })))
-}
-
-fn one_by_instance(ctx: &Ctx<'_>, kind: Kind, write: bool) -> ApiResult {
-    let mut st = ctx.app.state();
-    let pid = product(&st, ctx)?.id.clone();
-    let inst = ctx.param("instanceID").to_string();
-    let found = st
-        .find(kind, |e| {
-            e.product.as_deref() == Some(pid.as_str())
-                && e.instance.as_deref() == Some(inst.as_str())
-        })
-        .first()
-        .map(|e| (*e).clone());
-    match (found, write) {
-        (Some(e), false) => Ok(entity(StatusCode::OK, &view(ctx.app, &e))),
-        (Some(e), true) => update_entity(ctx, &mut st, e),
-        (None, _) => Err(ApiError::not_found("draft instance")),
-    }
-}
-
-fn check_package_references(app: &App, st: &State, cfg: &Entity) -> Result<(), ApiError> {
-    let refs = cfg
-        .body
-        .get("packageReferences")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for (i, r) in refs.iter().enumerate() {
-        let id = r
-            .as_object()
-            .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")))
-            .and_then(|(_, v)| v.as_str())
-            .unwrap_or("");
-        let ok = st
-            .get(id)
-            .filter(|p| p.kind == Kind::Package && p.product == cfg.product)
-            .is_some_and(|p| lifecycle::upload_state(app, p) == "Processed");
-        if !ok {
-            return Err(ApiError::bad_request(
-                &format!("packageReferences[{i}]"),
-                format!("The package {id} does not exist or is not Processed."),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn singleton(ctx: &Ctx<'_>, kind: Kind, write: bool) -> ApiResult {
-    let mut st = ctx.app.state();
-    let pid = product(&st, ctx)?.id.clone();
-    let instance = if kind == Kind::ResellerConfiguration {
-        lifecycle::current_instance(&st, &pid, "ResellerConfiguration", None)
-    } else {
-        None
-    };
-    let found = st
-        .find(kind, |e| {
-            e.product.as_deref() == Some(pid.as_str())
-                && (instance.is_none() || e.instance == instance)
-        })
-        .last()
-        .map(|e| (*e).clone());
-    match (found, write) {
-        (Some(e), false) => Ok(entity(StatusCode::OK, &view(ctx.app, &e))),
-        (None, false) => Err(ApiError::not_found(&format!("{kind:?}"))),
-        (Some(e), true) => update_entity(ctx, &mut st, e),
-        (None, true) => {
-            let mut e = Entity::new(kind, Some(&pid), ctx.body_map());
-            e.instance = instance;
-            let e = st.put(e);
-            commit(&mut st)?;
-            Ok(entity(StatusCode::OK, &view(ctx.app, &e)))
-        }
-    }
-}
-
-fn create_product(ctx: &Ctx<'_>) -> ApiResult {
-    let mut st = ctx.app.state();
-    let p = st.put(Entity::new(Kind::Product, None, ctx.body_map()));
-    let mut setup = Map::new();
-    setup.insert("resourceType".into(), json!("AzureProductSetup"));
-    setup.insert("sellingOption".into(), json!("ListingOnly"));
-    setup.insert("channelStates".into(), json!([]));
-    st.put(Entity::new(Kind::Setup, Some(&p.id), setup));
-    lifecycle::add_branches(ctx.app, &mut st, &p, None);
-    commit(&mut st)?;
-    answer(ctx, &p)
-}
-
-fn create_variant(ctx: &Ctx<'_>) -> ApiResult {
-    let mut st = ctx.app.state();
-    let p = product(&st, ctx)?.clone();
-    let v = st.put(Entity::new(Kind::Variant, Some(&p.id), ctx.body_map()));
-    lifecycle::add_branches(ctx.app, &mut st, &p, Some(&v));
-    commit(&mut st)?;
-    answer(ctx, &v)
-}
-
-fn branches(ctx: &Ctx<'_>) -> ApiResult {
-    let st = ctx.app.state();
-    let pid = product(&st, ctx)?.id.clone();
-    let items = lifecycle::visible_branches(&st, &pid, ctx.param("module"));
-    list(ctx, items)
-}
-
-fn submission_op(ctx: &Ctx<'_>, what: &str) -> ApiResult {
-    let mut st = ctx.app.state();
+fn submission_op(ctx: &Ctx<'_>, what: SubOp) -> ApiResult {
+    let mut st = ctx.shared.state();
     let s = child(&st, ctx, Kind::Submission, "submissionID")?.clone();
+    let set = ctx.s();
     let items = match what {
-        "get" => return Ok(entity(StatusCode::OK, &view(ctx.app, &s))),
-        "validations" => submissions::validations(ctx.app, &s),
-        "reports" => submissions::reports(ctx.app, &s),
-        "workflow" => submissions::workflow(ctx.app, &s),
-        "promote" => {
+        SubOp::Get => {
+            let moving = submissions::substate(set, &s).moving();
+            if moving && ctx.shared.faults().transient_404.hit() {
+                return Ok(empty(StatusCode::NOT_FOUND));
+            }
+            return Ok(entity(StatusCode::OK, &view(set, &s)));
+        }
+        SubOp::Validations => reports::validations(set, &s),
+        SubOp::Reports => reports::reports(set, &s),
+        SubOp::Workflow => reports::workflow(set, &s),
+        SubOp::Promote => {
             let mut s = s;
-            submissions::promote(ctx.app, &mut s)?;
+            submissions::promote(set, &mut s)?;
             let s = st.put(s);
             commit(&mut st)?;
             // The answer is the workflow of the live publish.
-            let live = submissions::workflow(ctx.app, &s)
-                .pop()
-                .unwrap_or(Value::Null);
+            let live = reports::workflow(set, &s).pop().unwrap_or(Value::Null);
             return Ok(json(StatusCode::OK, &live));
         }
-        _ => {
-            if !submissions::deletable(ctx.app, &s) {
-                return Err(ApiError::conflict(
-                    "Only a submission in progress can be deleted.",
-                ));
-            }
+        SubOp::Cancel => {
+            submissions::check_cancel(set, &s)?;
             st.delete(&s.id);
             commit(&mut st)?;
             return Ok(empty(StatusCode::NO_CONTENT));
         }
     };
-    let page = paging::page(items, &ctx.query, &ctx.path, ctx.app.config.page_size)?;
-    Ok(json(StatusCode::OK, &page))
+    drop(st);
+    values_page(ctx, items)
 }
 
 fn create_submission(ctx: &Ctx<'_>) -> ApiResult {
-    let mut st = ctx.app.state();
+    let mut st = ctx.shared.state();
     let p = product(&st, ctx)?.clone();
     let req = ctx.body.clone().unwrap_or(Value::Null);
-    let s = submissions::create(ctx.app, &st, &p, &req)?;
+    // The request is checked first (a stale draft is a 400 either way),
+    // then whether another submission is in progress.
+    let s = submissions::create(ctx.s(), &st, &p, &req)?;
+    if let Some((busy, sub)) = submissions::in_progress(ctx.s(), &st, &p.id) {
+        return Err(ApiError::submission_in_progress(&busy.id, sub.as_str()));
+    }
     let s = st.put(s);
     lifecycle::new_draft_instances(&mut st, &p.id);
     commit(&mut st)?;
     answer(ctx, &s)
 }
 
-fn supplemental_commit(ctx: &Ctx<'_>) -> ApiResult {
-    let mut st = ctx.app.state();
-    let pid = product(&st, ctx)?.id.clone();
-    let inst = ctx.param("instanceID").to_string();
-    let found = st
-        .find(Kind::SupplementalContent, |e| {
-            e.product.as_deref() == Some(pid.as_str())
-                && e.instance.as_deref() == Some(inst.as_str())
-        })
-        .first()
-        .map(|e| (*e).clone());
-    let Some(mut e) = found else {
-        return Err(ApiError::not_found("supplemental content"));
-    };
-    e.meta.insert("committed".into(), json!(true));
-    let e = st.put(e);
-    commit(&mut st)?;
-    Ok(entity(StatusCode::OK, &view(ctx.app, &e)))
-}
-
 fn dispatch(ctx: &Ctx<'_>) -> ApiResult {
     use Kind::*;
     match ctx.op.as_str() {
         "list_products" => {
-            let st = ctx.app.state();
+            let st = ctx.shared.state();
             list(ctx, st.find(Product, |_| true))
         }
         "create_product" => create_product(ctx),
         "get_product" => {
-            let st = ctx.app.state();
-            Ok(entity(StatusCode::OK, &view(ctx.app, product(&st, ctx)?)))
+            let st = ctx.shared.state();
+            Ok(entity(StatusCode::OK, &view(ctx.s(), product(&st, ctx)?)))
         }
         "delete_product" => {
-            let mut st = ctx.app.state();
+            let mut st = ctx.shared.state();
             let p = product(&st, ctx)?.clone();
             check_if_match(&ctx.headers, &p)?;
             lifecycle::delete_tree(&mut st, &p.id);
@@ -528,12 +245,12 @@ fn dispatch(ctx: &Ctx<'_>) -> ApiResult {
         "update_feature_availability" => update(ctx, FeatureAvailability, "featureAvailabilityID"),
         "list_submissions" => list_kind(ctx, Submission, None),
         "create_submission" => create_submission(ctx),
-        "get_submission" => submission_op(ctx, "get"),
-        "delete_submission" => submission_op(ctx, "delete"),
-        "promote_submission" => submission_op(ctx, "promote"),
-        "list_submission_reports" => submission_op(ctx, "reports"),
-        "list_submission_validations" => submission_op(ctx, "validations"),
-        "list_submission_workflow_details" => submission_op(ctx, "workflow"),
+        "get_submission" => submission_op(ctx, SubOp::Get),
+        "delete_submission" => submission_op(ctx, SubOp::Cancel),
+        "promote_submission" => submission_op(ctx, SubOp::Promote),
+        "list_submission_reports" => submission_op(ctx, SubOp::Reports),
+        "list_submission_validations" => submission_op(ctx, SubOp::Validations),
+        "list_submission_workflow_details" => submission_op(ctx, SubOp::Workflow),
         "get_lead_configuration" => singleton(ctx, LeadConfiguration, false),
         "set_lead_configuration" => singleton(ctx, LeadConfiguration, true),
         "get_supplemental_content_by_instance_id" => by_instance(ctx, &[SupplementalContent]),

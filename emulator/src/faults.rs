@@ -1,21 +1,64 @@
-//! Faults on request: throttling (429) and failures (503), decided by a seeded
-//! sequence so that the same seed gives the same faults for the same requests.
+//! Faults on request, each decided by a seeded sequence so that the same seed
+//! gives the same faults for the same requests: throttling (429) and failures
+//! (503) of any ingestion call, passing 404s of a submission that is moving,
+//! and 404s of followed `nextLink`s.
 
 /// What to do with a request.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub enum Fault {
+    /// Serve it.
     None,
+    /// 429 with `Retry-After`.
     Throttle,
+    /// 503 with an HTML body.
     Fail,
 }
 
-/// The fault schedule.
+/// The fault schedules.
 #[derive(Debug)]
 pub struct Faults {
     throttle_rate: f64,
     fail_rate: f64,
     seed: u64,
     counter: u64,
+    /// A read of a submission that is moving answers 404.
+    pub transient_404: Chance,
+    /// A followed `nextLink` answers 404.
+    pub broken_next_link: Chance,
+}
+
+/// One yes-or-no fault at a rate, on its own seeded sequence.
+#[derive(Debug)]
+pub struct Chance {
+    rate: f64,
+    seed: u64,
+    counter: u64,
+}
+
+impl Chance {
+    /// A fault that happens at `rate` (0 to 1).
+    pub fn new(rate: f64, seed: u64) -> Chance {
+        Chance {
+            rate,
+            seed,
+            counter: 0,
+        }
+    }
+
+    /// Whether the fault happens this time.
+    pub fn hit(&mut self) -> bool {
+        if self.rate <= 0.0 {
+            return false;
+        }
+        self.counter += 1;
+        unit(self.seed, self.counter) < self.rate
+    }
+}
+
+/// A number in [0, 1) from a seed and a counter.
+fn unit(seed: u64, counter: u64) -> f64 {
+    let r = mix(seed ^ mix(counter));
+    (r >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// SplitMix64: a small, well-mixed function of a counter.
@@ -27,13 +70,24 @@ fn mix(mut z: u64) -> u64 {
 }
 
 impl Faults {
+    /// Throttling and failures of any call at these rates.
     pub fn new(throttle_rate: f64, fail_rate: f64, seed: u64) -> Faults {
         Faults {
             throttle_rate,
             fail_rate,
             seed,
             counter: 0,
+            transient_404: Chance::new(0.0, 0),
+            broken_next_link: Chance::new(0.0, 0),
         }
+    }
+
+    /// Adds the passing 404s of moving submissions and of followed links.
+    pub fn with_404s(mut self, transient: f64, broken_link: f64) -> Faults {
+        // Streams of their own, so adding one does not move the others.
+        self.transient_404 = Chance::new(transient, mix(self.seed ^ 0x7404));
+        self.broken_next_link = Chance::new(broken_link, mix(self.seed ^ 0x1404));
+        self
     }
 
     /// The fault for the next request.
@@ -42,8 +96,7 @@ impl Faults {
             return Fault::None;
         }
         self.counter += 1;
-        let r = mix(self.seed ^ mix(self.counter));
-        let x = (r >> 11) as f64 / (1u64 << 53) as f64;
+        let x = unit(self.seed, self.counter);
         if x < self.throttle_rate {
             Fault::Throttle
         } else if x < self.throttle_rate + self.fail_rate {
@@ -72,5 +125,9 @@ mod tests {
         assert!((150..250).contains(&t), "{t}");
         assert!((60..140).contains(&e), "{e}");
         assert!(Faults::new(0.0, 0.0, 1).next() == Fault::None);
+        let mut c = Chance::new(0.3, 9);
+        let hits = (0..1000).filter(|_| c.hit()).count();
+        assert!((230..370).contains(&hits), "{hits}");
+        assert!(!Chance::new(0.0, 9).hit());
     }
 }

@@ -16,25 +16,59 @@
 //! ```
 #![warn(missing_docs)]
 
+// The rooms, bottom up; each uses only rooms below it (no import circles):
+// 1. helpers: clock (the injectable time and its text forms), ids, sign,
+//    http (answer builders), errors (the service's error catalogue), model
+//    (typed states and the Meta kept beside a resource), app (the time
+//    helpers under the names aad.rs reads), faults, stats;
+// 2. the document, the store and the tokens: schema (spec and body checks),
+//    routes, store (entities and state.log), shapes (resources' whole
+//    shapes), aad (the token endpoints; it uses only helpers, so shared may
+//    hold its Credentials), shared (Settings, Shared, Server);
+// 3. rules over (state, settings): lifecycle, submissions,
+//    submission_reports, views, paging, blob_props and blob_sas;
+// 4. endpoints: resources and api (ingestion), blob and blob_read (storage);
+// 5. layers (request ids, blob host, counting, auth, faults) and server
+//    (startup, the router), and this file's builder and handle.
+// A new service rule goes in 3 with a test named after it in tests/; a new
+// setting is a Config field, a builder method, a flag in main.rs and a row in
+// the README's table.
+
 mod aad;
 mod api;
 mod app;
 mod blob;
+mod blob_props;
+mod blob_read;
+mod blob_sas;
+mod clock;
+mod errors;
 mod faults;
 mod http;
+mod ids;
+mod layers;
 mod lifecycle;
+mod model;
 mod paging;
+mod resources;
 mod routes;
 mod schema;
+mod server;
+mod shapes;
+mod shared;
+mod sign;
 mod stats;
 mod store;
+mod submission_reports;
 mod submissions;
+mod views;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use clock::Clock;
 pub use stats::Stats;
 
 /// Why the emulator could not start.
@@ -87,6 +121,12 @@ pub(crate) struct Config {
     pub tenant_id: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    pub require_publisher_id: Option<u64>,
+    pub strict_product_filter: bool,
+    pub broken_next_link_rate: f64,
+    pub transient_404_rate: f64,
+    pub blob_host: Option<String>,
+    pub clock: Clock,
 }
 
 impl Default for Config {
@@ -107,6 +147,12 @@ impl Default for Config {
             tenant_id: None,
             client_id: None,
             client_secret: None,
+            require_publisher_id: None,
+            strict_product_filter: false,
+            broken_next_link_rate: 0.0,
+            transient_404_rate: 0.0,
+            blob_host: None,
+            clock: Clock::system(),
         }
     }
 }
@@ -207,12 +253,56 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Refuses every ingestion call that does not carry `x-ms-publisherId: N`
+    /// with the ASP.NET validation body the service began sending in 2026-06
+    /// (wrapped in the REST client's exception text on `GET /products/{id}`).
+    pub fn require_publisher_id(mut self, n: u64) -> Self {
+        self.config.require_publisher_id = Some(n);
+        self
+    }
+    /// Refuses `GET /products` without a `resourceType` filter with the
+    /// `ProductTypeFilter` 400 the service began sending in 2026-04.
+    pub fn strict_product_filter(mut self, on: bool) -> Self {
+        self.config.strict_product_filter = on;
+        self
+    }
+    /// Share of followed `nextLink`s (requests with a `$skipToken`) answered
+    /// 404, as the service did in 2023-08 (0 to 1, default 0).
+    pub fn broken_next_link_rate(mut self, rate: f64) -> Self {
+        self.config.broken_next_link_rate = rate;
+        self
+    }
+    /// Share of reads of a moving submission (`InDraft`, `Submitted`,
+    /// `Publishing`, `Published`) answered 404 with an empty body (0 to 1, default 0).
+    pub fn transient_404_rate(mut self, rate: f64) -> Self {
+        self.config.transient_404_rate = rate;
+        self
+    }
+    /// Issues `fileSasUri`s on this host (`HOST` or `HOST:PORT`), as the
+    /// service moved them to Azure Front Door hosts in 2026-08: the URL is
+    /// `http://HOST:PORT/ingestion/{blob}?{sas}`, with no account in the path.
+    /// HOST must resolve to this machine (`localhost`, `127.0.0.2`, a name in
+    /// `/etc/hosts`); the emulator also listens on the addresses it resolves
+    /// to, and serves blobs to every request whose `Host` is HOST.
+    pub fn blob_host(mut self, host: impl Into<String>) -> Self {
+        self.config.blob_host = Some(host.into());
+        self
+    }
+    /// The clock every rule reads (default [`Clock::system`]); a
+    /// [`Clock::manual`] lets tests step time instead of sleeping.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.config.clock = clock;
+        self
+    }
+
     /// Opens the state, binds the socket and starts serving.
     pub async fn start(self) -> Result<EmulatorHandle, Error> {
         let c = &self.config;
         for (name, rate) in [
             ("throttle_rate", c.throttle_rate),
             ("fail_rate", c.fail_rate),
+            ("broken_next_link_rate", c.broken_next_link_rate),
+            ("transient_404_rate", c.transient_404_rate),
         ] {
             if !(0.0..=1.0).contains(&rate) || rate.is_nan() {
                 return Err(Error::Config(format!(
@@ -223,7 +313,12 @@ impl EmulatorBuilder {
         if c.page_size == 0 {
             return Err(Error::Config("page_size must be at least 1".into()));
         }
-        app::start(self.config).await
+        if c.require_publisher_id == Some(0) {
+            return Err(Error::Config(
+                "require_publisher_id must be a positive number".into(),
+            ));
+        }
+        server::start(self.config).await
     }
 }
 
@@ -231,7 +326,7 @@ impl EmulatorBuilder {
 #[derive(Debug)]
 pub struct EmulatorHandle {
     pub(crate) addr: SocketAddr,
-    pub(crate) app: Arc<app::App>,
+    pub(crate) app: Arc<shared::Server>,
     pub(crate) shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     pub(crate) task: Option<tokio::task::JoinHandle<()>>,
     pub(crate) base: String,
@@ -246,9 +341,11 @@ impl EmulatorHandle {
     pub fn authority_host(&self) -> String {
         self.base.clone()
     }
-    /// The base URL of the blob endpoint that `fileSasUri` points under.
+    /// The base URL of the blob endpoint that `fileSasUri` points under:
+    /// `http://127.0.0.1:PORT/devstoreaccount1`, or `http://HOST:PORT` with
+    /// a [blob host](EmulatorBuilder::blob_host).
     pub fn blob_endpoint(&self) -> String {
-        format!("{}/{}", self.base, blob::ACCOUNT)
+        self.app.shared.settings.blob_base.clone()
     }
     /// The address the server listens on.
     pub fn local_addr(&self) -> SocketAddr {

@@ -1,11 +1,15 @@
 //! What the service does on its own: branches and draft resources when an
-//! offer or plan is created, processing of uploaded files, and the answer
-//! form of every entity (with the states that move on the clock).
+//! offer or plan is created, new draft instances after a submission, and
+//! processing of uploaded files (with the states that move on the clock).
 
 use serde_json::{json, Map, Value};
 
-use crate::app::{now_ms, App};
-use crate::store::{new_etag, new_id, Entity, Kind, State};
+use crate::clock::millis;
+use crate::ids::{new_etag, new_id, numeric_id};
+use crate::model::UploadState;
+use crate::shapes;
+use crate::shared::Settings;
+use crate::store::{Entity, Kind, State};
 
 /// Modules of an offer, and the kind of their draft resource.
 const OFFER_MODULES: [(&str, Kind); 5] = [
@@ -35,68 +39,50 @@ pub const DRAFT_KINDS: [Kind; 8] = [
     Kind::CosellListing,
 ];
 
-fn obj(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
+/// A new draft instance id: Availability instances are long numbers on the
+/// service (`"2152924500012534075"`), the others GUIDs.
+fn instance_id(module: &str) -> String {
+    if module.eq_ignore_ascii_case("Availability") {
+        numeric_id()
+    } else {
+        new_id()
     }
 }
 
 /// The default draft resource of a module.
 fn default_draft(kind: Kind, product_type: &str, plan_type: &str) -> Map<String, Value> {
-    obj(match kind {
-        Kind::Listing => json!({
-            "resourceType": "AzureListing", "languageCode": "en-us", "title": "", "summary": "",
-            "description": "", "shortDescription": "", "publisherName": "", "keywords": [],
-            "listingUris": [], "listingContacts": [],
-        }),
-        Kind::Property => json!({
-            "resourceType": "AzureProperty", "industries": [], "categories": [], "leveledCategories": {},
-            "marketCodes": [], "appVersion": "", "termsOfUse": "", "useEnterpriseContract": false,
-        }),
-        Kind::ProductAvailability => json!({
-            "resourceType": "ProductAvailability", "visibility": "Public", "enterpriseLicensing": "Online",
-            "audiences": [],
-        }),
-        Kind::FeatureAvailability => json!({
-            "resourceType": "FeatureAvailability", "visibility": "Public", "marketStates": [],
-            "priceSchedules": [], "customMeters": [], "isHidden": false,
-        }),
-        Kind::PackageConfiguration => {
-            let t =
-                if product_type.eq_ignore_ascii_case("AzureApplication") && !plan_type.is_empty() {
-                    if plan_type.to_ascii_lowercase().contains("solution") {
-                        "AzureSolutionTemplatePackageConfiguration"
-                    } else {
-                        "AzureManagedApplicationPackageConfiguration"
-                    }
-                } else if product_type.eq_ignore_ascii_case("AzureApplication") {
-                    "AzureApplicationPackageConfiguration"
-                } else {
-                    "AzureManagedApplicationPackageConfiguration"
-                };
-            json!({ "resourceType": t, "version": "", "packageReferences": [] })
-        }
-        Kind::ResellerConfiguration => json!({
-            "resourceType": "ResellerConfiguration", "resellerChannelState": "Disabled", "tenantIds": [],
-        }),
-        _ => json!({}),
-    })
+    let mut body = shapes::empty(kind);
+    if kind == Kind::PackageConfiguration {
+        let app = product_type.eq_ignore_ascii_case("AzureApplication");
+        let t = if app && !plan_type.is_empty() {
+            if plan_type.to_ascii_lowercase().contains("solution") {
+                "AzureSolutionTemplatePackageConfiguration"
+            } else {
+                "AzureManagedApplicationPackageConfiguration"
+            }
+        } else if app {
+            "AzureApplicationPackageConfiguration"
+        } else {
+            "AzureManagedApplicationPackageConfiguration"
+        };
+        body.insert("resourceType".into(), json!(t));
+    }
+    body
 }
 
 /// Adds the branches of an offer (`variant` none) or of a plan, with drafts.
-pub fn add_branches(app: &App, st: &mut State, product: &Entity, variant: Option<&Entity>) {
+pub fn add_branches(s: &Settings, st: &mut State, product: &Entity, variant: Option<&Entity>) {
     let product_type = product.body_str("resourceType").unwrap_or("");
     let plan_type = variant.map(plan_sub_type).unwrap_or_default();
-    let visible_at = now_ms() + app.config.consistency_delay.as_millis() as u64;
+    let visible_at = s.clock.now_ms() + millis(s.config.consistency_delay);
     let modules: &[(&str, Kind)] = if variant.is_some() {
         &PLAN_MODULES
     } else {
         &OFFER_MODULES
     };
     for (module, kind) in modules {
-        let instance = new_id();
-        let mut branch_body = obj(json!({
+        let instance = instance_id(module);
+        let mut branch_body = shapes::obj_of(json!({
             "resourceType": "Branch", "friendlyName": "Main", "type": "Main",
             "module": module, "currentDraftInstanceID": instance,
         }));
@@ -105,7 +91,7 @@ pub fn add_branches(app: &App, st: &mut State, product: &Entity, variant: Option
         }
         let mut branch = Entity::new(Kind::Branch, Some(&product.id), branch_body);
         branch.variant = variant.map(|v| v.id.clone());
-        branch.meta.insert("visibleAt".into(), json!(visible_at));
+        branch.meta.visible_at = Some(visible_at);
         st.put(branch);
         let mut draft = Entity::new(
             *kind,
@@ -137,13 +123,18 @@ fn plan_sub_type(v: &Entity) -> String {
 }
 
 /// Branches of a product for a module that are visible now.
-pub fn visible_branches<'a>(st: &'a State, product: &str, module: &str) -> Vec<&'a Entity> {
-    let now = now_ms();
+pub fn visible_branches<'a>(
+    s: &Settings,
+    st: &'a State,
+    product: &str,
+    module: &str,
+) -> Vec<&'a Entity> {
+    let now = s.clock.now_ms();
     st.find(Kind::Branch, |b| {
         b.product.as_deref() == Some(product)
             && b.body_str("module")
                 .is_some_and(|m| m.eq_ignore_ascii_case(module))
-            && b.meta_u64("visibleAt").is_none_or(|t| t <= now)
+            && b.meta.visible_at.is_none_or(|t| t <= now)
     })
 }
 
@@ -189,101 +180,79 @@ pub fn blob_name(e: &Entity) -> String {
 }
 
 /// Gives a new upload entity its `fileSasUri` and first state.
-pub fn prepare_upload(app: &App, e: &mut Entity) {
+pub fn prepare_upload(s: &Settings, e: &mut Entity) {
     let blob = blob_name(e);
-    let uri = crate::blob::sas_url(
-        app,
-        &blob,
-        "rcw",
-        app.config.sas_lifetime.as_millis() as u64,
-    );
+    let uri = crate::blob_sas::sas_url(s, &blob, "rcw", millis(s.config.sas_lifetime));
     e.body.insert("fileSasUri".into(), Value::String(uri));
-    e.body
-        .insert("state".into(), Value::String("PendingUpload".into()));
-    e.meta.insert("blob".into(), Value::String(blob));
+    e.body.insert(
+        "state".into(),
+        Value::String(UploadState::PendingUpload.as_str().into()),
+    );
+    e.meta.blob = Some(blob);
 }
 
 /// Applies a client's update to an upload entity: `state: Uploaded` starts processing.
-pub fn update_upload(app: &App, old: &Entity, new: &mut Entity) {
+pub fn update_upload(s: &Settings, old: &Entity, new: &mut Entity) {
     if let Some(v) = old.body.get("fileSasUri") {
         new.body.insert("fileSasUri".into(), v.clone());
     }
-    let sent = new.body_str("state").unwrap_or("").to_string();
-    let current = upload_state(app, old);
-    let restart = sent.eq_ignore_ascii_case("Uploaded")
+    let sent = new.body_str("state").and_then(UploadState::parse);
+    let restart = sent == Some(UploadState::Uploaded)
         && matches!(
-            current.as_str(),
-            "PendingUpload" | "ProcessFailed" | "Uploaded"
+            upload_state(s, old),
+            UploadState::PendingUpload | UploadState::ProcessFailed | UploadState::Uploaded
         );
     if restart {
-        let blob = old.meta_str("blob").unwrap_or("").to_string();
+        let blob = old.meta.blob.clone().unwrap_or_default();
         let is_zip_expected = old.kind == Kind::Package
             || old
                 .body_str("fileName")
                 .is_some_and(|f| f.to_ascii_lowercase().ends_with(".zip"));
-        let peeked = crate::blob::peek(app, &blob);
+        let peeked = crate::blob_props::peek(s, &blob);
         if let (Some((len, _)), Kind::Package) = (&peeked, old.kind) {
             new.body.insert("fileSize".into(), json!(len));
         }
-        let outcome = match peeked {
-            None => ("ProcessFailed", "The file was not uploaded."),
-            Some((0, _)) => ("ProcessFailed", "The uploaded file is empty."),
+        let failure = match peeked {
+            None => Some("The file was not uploaded."),
+            Some((0, _)) => Some("The uploaded file is empty."),
             Some((_, head)) if is_zip_expected && head != b"PK\x03\x04" => {
-                ("ProcessFailed", "The package is not a zip file.")
+                Some("The package is not a zip file.")
             }
-            Some(_) => ("Processed", ""),
+            Some(_) => None,
         };
-        new.meta.insert("uploadedAt".into(), json!(now_ms()));
-        new.meta.insert("outcome".into(), json!(outcome.0));
-        new.meta.insert("failure".into(), json!(outcome.1));
-        new.body.insert("state".into(), json!("Uploaded"));
+        new.meta.uploaded_at = Some(s.clock.now_ms());
+        new.meta.outcome = Some(match failure {
+            Some(_) => UploadState::ProcessFailed,
+            None => UploadState::Processed,
+        });
+        new.meta.failure = failure.map(str::to_string);
+        new.body
+            .insert("state".into(), json!(UploadState::Uploaded.as_str()));
     } else {
         // The state belongs to the service; keep what it was.
         match old.body.get("state") {
-            Some(s) => new.body.insert("state".into(), s.clone()),
+            Some(st) => new.body.insert("state".into(), st.clone()),
             None => new.body.remove("state"),
         };
     }
 }
 
 /// The state of an upload now.
-pub fn upload_state(app: &App, e: &Entity) -> String {
-    let stored = e.body_str("state").unwrap_or("PendingUpload").to_string();
-    match (e.meta_u64("uploadedAt"), e.meta_str("outcome")) {
-        (Some(at), Some(outcome)) if stored == "Uploaded" => {
-            if now_ms() >= at + app.config.processing_delay.as_millis() as u64 {
-                outcome.to_string()
+pub fn upload_state(s: &Settings, e: &Entity) -> UploadState {
+    let stored = e
+        .body_str("state")
+        .and_then(UploadState::parse)
+        .unwrap_or(UploadState::PendingUpload);
+    match (e.meta.uploaded_at, e.meta.outcome) {
+        (Some(at), Some(outcome)) if stored == UploadState::Uploaded => {
+            if s.clock.now_ms() >= at + millis(s.config.processing_delay) {
+                outcome
             } else {
-                "InProcessing".to_string()
+                UploadState::InProcessing
             }
         }
         _ => stored,
     }
-}
-
-/// The entity as the service answers it.
-pub fn view(app: &App, e: &Entity) -> Value {
-    let mut out = Map::new();
-    out.insert("@odata.etag".into(), Value::String(e.etag.clone()));
-    out.insert("id".into(), Value::String(e.id.clone()));
-    for (k, v) in &e.body {
-        out.insert(k.clone(), v.clone());
-    }
-    if is_upload(e.kind) {
-        let state = upload_state(app, e);
-        if state == "ProcessFailed" && e.kind == Kind::Package {
-            let msg = e.meta_str("failure").unwrap_or("Processing failed.");
-            out.insert(
-                "validationItems".into(),
-                json!([{ "errorCode": "Package-40001", "severity": "Error", "message": msg, "resource": e.id }]),
-            );
-        }
-        out.insert("state".into(), Value::String(state));
-    }
-    if e.kind == Kind::Submission {
-        crate::submissions::decorate(app, e, &mut out);
-    }
-    Value::Object(out)
 }
 
 /// Gives every branch of a product a fresh draft instance, copying the drafts
@@ -301,7 +270,7 @@ pub fn new_draft_instances(st: &mut State, product: &str) {
         else {
             continue;
         };
-        let fresh = new_id();
+        let fresh = instance_id(branch.body_str("module").unwrap_or(""));
         let drafts: Vec<Entity> = st
             .find_any(|e| {
                 e.product.as_deref() == Some(product)

@@ -59,6 +59,27 @@ struct Args {
     /// Most items on one page of a collection (pages hold 1 to this many).
     #[arg(long, value_name = "N", default_value_t = 3)]
     page_size: usize,
+    /// Refuse every ingestion call without the header `x-ms-publisherId: N`
+    /// with the ASP.NET validation body the service sends (2026-06).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    require_publisher_id: Option<u64>,
+    /// Refuse `GET /products` without a `resourceType` filter with the
+    /// ProductTypeFilter 400 (ICH50400) the service sends (2026-04).
+    #[arg(long)]
+    strict_product_filter: bool,
+    /// Share of followed nextLinks (requests with a $skipToken) answered 404 (0 to 1).
+    #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_rate)]
+    broken_next_link_rate: f64,
+    /// Share of reads of a moving submission (InDraft, Submitted, Publishing)
+    /// answered with an empty 404 (0 to 1).
+    #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_rate)]
+    transient_404_rate: f64,
+    /// Issue fileSasUri on this host, HOST or HOST:PORT (as the service moved
+    /// them to Azure Front Door hosts in 2026-08): http://HOST:PORT/ingestion/…
+    /// HOST must resolve to this machine (localhost, 127.0.0.2, an /etc/hosts
+    /// name); the emulator listens there too.
+    #[arg(long, value_name = "HOST")]
+    blob_host: Option<String>,
 }
 
 /// Parses `0s`, `250ms`, `5s`, `1m`, `1h` (a bare number is seconds).
@@ -110,7 +131,16 @@ async fn main() {
         .fail_rate(args.fail_rate)
         .seed(args.seed)
         .token_lifetime(args.token_lifetime)
-        .page_size(args.page_size);
+        .page_size(args.page_size)
+        .strict_product_filter(args.strict_product_filter)
+        .broken_next_link_rate(args.broken_next_link_rate)
+        .transient_404_rate(args.transient_404_rate);
+    if let Some(n) = args.require_publisher_id {
+        b = b.require_publisher_id(n);
+    }
+    if let Some(h) = args.blob_host {
+        b = b.blob_host(h);
+    }
     if let Some(d) = args.data_dir {
         b = b.data_dir(d);
     }

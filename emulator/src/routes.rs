@@ -191,7 +191,7 @@ mod tests {
     use super::*;
 
     fn router() -> Router {
-        Router::from_spec(crate::app::spec())
+        Router::from_spec(crate::schema::spec())
     }
 
     #[test]

@@ -7,8 +7,24 @@
 //! kept as they are.
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
+
+/// The document the routes and schemas come from, embedded at build time.
+const SPEC_TEXT: &str = include_str!("../../spec/ingestion.json");
+
+/// The parsed document, shared by every emulator of the process.
+pub fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| serde_json::from_str(SPEC_TEXT).unwrap_or(Value::Null))
+}
+
+/// The document's schemas, prepared once.
+pub fn schemas() -> &'static Schemas<'static> {
+    static SCHEMAS: OnceLock<Schemas<'static>> = OnceLock::new();
+    SCHEMAS.get_or_init(|| Schemas::new(spec()))
+}
 
 /// A field that failed, and why.
 pub type Problem = (String, String);
@@ -334,7 +350,7 @@ mod tests {
 
     #[test]
     fn names_are_normalised_and_types_checked() {
-        let s = crate::app::schemas();
+        let s = super::schemas();
         let v = s
             .check("AzureProduct", &json!({"ResourceType": "AzureApplication", "externalIds": [{"TYPE": "AzureOfferId", "value": "x"}], "extra": 1}))
             .unwrap();

@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::ids::{new_etag, new_id};
+use crate::model::Meta;
 use crate::Error;
 
 /// The format this emulator writes; anything else is refused.
@@ -65,7 +67,7 @@ pub struct Entity {
     pub body: Map<String, Value>,
     /// What the emulator keeps for itself (timers, blob names, outcomes).
     #[serde(default)]
-    pub meta: Map<String, Value>,
+    pub meta: Meta,
 }
 
 impl Entity {
@@ -81,28 +83,13 @@ impl Entity {
             seq: 0,
             etag: new_etag(),
             body,
-            meta: Map::new(),
+            meta: Meta::default(),
         }
     }
-    pub fn meta_str(&self, key: &str) -> Option<&str> {
-        self.meta.get(key).and_then(Value::as_str)
-    }
-    pub fn meta_u64(&self, key: &str) -> Option<u64> {
-        self.meta.get(key).and_then(Value::as_u64)
-    }
+    /// A string field of the body.
     pub fn body_str(&self, key: &str) -> Option<&str> {
         self.body.get(key).and_then(Value::as_str)
     }
-}
-
-/// A fresh GUID.
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// A fresh etag, quoted like the service's.
-pub fn new_etag() -> String {
-    format!("\"{}\"", uuid::Uuid::new_v4().simple())
 }
 
 /// One line of the log.

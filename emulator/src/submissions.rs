@@ -1,16 +1,26 @@
-//! Submissions: checking a `SubmissionCreationRequest`, the substates on the
-//! certification clock, promotion, validations, reports and workflow details.
+//! Submissions: checking a `SubmissionCreationRequest`, one submission in
+//! progress per product, the substates on the certification clock, promotion
+//! and cancelling. What they report (validations, reports, workflow details)
+//! is in `submission_reports.rs`, above this file.
 //!
 //! The outcome is decided when the submission is made and stored; what a
 //! reader sees is computed from the time elapsed since then, so the clock
 //! survives restarts without background tasks.
+//!
+//! What counts as in progress: every submission of the product that has not
+//! failed and is not yet `InStore`, a ready preview (`Published` /
+//! `ReadyToPublish`) that was not promoted included. The service lets such a
+//! preview be cancelled, not replaced, so a tool that finds one promotes it,
+//! cancels it (`DELETE`), or stops; a failed submission blocks nothing.
 
-use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
 
-use crate::app::{now_ms, rfc3339, App};
-use crate::http::ApiError;
-use crate::lifecycle::current_instance;
+use crate::clock::millis;
+use crate::errors::{items, ApiError};
+use crate::ids::{new_etag, numeric_id};
+use crate::lifecycle::{current_instance, upload_state};
+use crate::model::{Outcome, Substate, Target, UploadState};
+use crate::shared::Settings;
 use crate::store::{Entity, Kind, State};
 
 /// A marker a listing text may carry to make certification fail (for tests).
@@ -26,7 +36,8 @@ fn field_str<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
     field(v, name).and_then(Value::as_str)
 }
 
-fn item(code: &str, message: String, resource: &str) -> Value {
+/// One validation item as the service reports it.
+pub fn item(code: &str, message: String, resource: &str) -> Value {
     json!({ "errorCode": code, "severity": "Error", "message": message, "resource": resource })
 }
 
@@ -65,7 +76,7 @@ fn check_resources(
 }
 
 /// Checks a creation request and builds the submission (not yet stored).
-pub fn create(app: &App, st: &State, product: &Entity, req: &Value) -> Result<Entity, ApiError> {
+pub fn create(s: &Settings, st: &State, product: &Entity, req: &Value) -> Result<Entity, ApiError> {
     let pid = product.id.as_str();
     let targets = field(req, "targets")
         .and_then(Value::as_array)
@@ -76,7 +87,13 @@ pub fn create(app: &App, st: &State, product: &Entity, req: &Value) -> Result<En
         .filter(|t| field_str(t, "type").is_some_and(|x| x.eq_ignore_ascii_case("Scope")))
         .filter_map(|t| field_str(t, "value"))
         .find(|v| v.eq_ignore_ascii_case("preview") || v.eq_ignore_ascii_case("live"))
-        .map(str::to_ascii_lowercase)
+        .map(|v| {
+            if v.eq_ignore_ascii_case("live") {
+                Target::Live
+            } else {
+                Target::Preview
+            }
+        })
         .ok_or_else(|| {
             ApiError::bad_request(
                 "targets",
@@ -126,7 +143,7 @@ pub fn create(app: &App, st: &State, product: &Entity, req: &Value) -> Result<En
         .any(|(m, _)| m.eq_ignore_ascii_case("ResellerConfiguration"))
     {
         validations.push(item(
-            "Resell-20007",
+            items::RESELLER_MODULE_MISSING,
             "The ResellerConfiguration module must be part of the submission.".into(),
             "ResellerConfiguration",
         ));
@@ -159,7 +176,7 @@ pub fn create(app: &App, st: &State, product: &Entity, req: &Value) -> Result<En
             }
             for m in missing {
                 validations.push(item(
-                    "Listing-10001",
+                    items::LISTING_TEXT_MISSING,
                     format!("The listing ({}) has no {m}.", text("languageCode")),
                     &l.id,
                 ));
@@ -173,20 +190,20 @@ pub fn create(app: &App, st: &State, product: &Entity, req: &Value) -> Result<En
         }
     }
     for (vid, _) in &plans {
-        if !plan_has_processed_package(app, st, pid, vid) {
+        if !plan_has_processed_package(s, st, pid, vid) {
             validations.push(item(
-                "Package-30001",
+                items::PLAN_WITHOUT_PACKAGE,
                 format!("The plan {vid} has no processed package in its package configuration."),
                 vid,
             ));
         }
     }
-    let plan = if !validations.is_empty() {
-        "failed"
+    let outcome = if !validations.is_empty() {
+        Outcome::FailsValidation
     } else if fail_cert {
-        "failedCertification"
+        Outcome::FailsCertification
     } else {
-        "ok"
+        Outcome::Passes
     };
     let body = json!({
         "resourceType": "Submission",
@@ -198,28 +215,24 @@ pub fn create(app: &App, st: &State, product: &Entity, req: &Value) -> Result<En
         "friendlyName": format!("Submission {}", st.count(Kind::Submission) + 1),
         "releaseNumber": st.find(Kind::Submission, |s| s.product.as_deref() == Some(pid)).len() + 1,
     });
-    let mut body = match body {
+    let body = match body {
         Value::Object(m) => m,
         _ => Map::new(),
     };
-    if body.get("publishOption").is_some_and(Value::is_null) {
-        body.remove("publishOption");
-    }
     let mut e = Entity::new(Kind::Submission, Some(pid), body);
-    e.meta.insert("createdAt".into(), json!(now_ms()));
-    e.meta.insert("plan".into(), json!(plan));
-    e.meta.insert("target".into(), json!(target));
-    let auto = field(req, "publishOption")
+    e.id = numeric_id();
+    e.meta.created_at = Some(s.clock.now_ms());
+    e.meta.outcome_of_submission = Some(outcome);
+    e.meta.target = Some(target);
+    e.meta.auto_promote = field(req, "publishOption")
         .and_then(|o| field(o, "isAutoPromote"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    e.meta.insert("autoPromote".into(), json!(auto));
-    e.meta
-        .insert("validations".into(), Value::Array(validations));
+    e.meta.validations = validations;
     Ok(e)
 }
 
-fn plan_has_processed_package(app: &App, st: &State, product: &str, variant: &str) -> bool {
+fn plan_has_processed_package(s: &Settings, st: &State, product: &str, variant: &str) -> bool {
     let Some(instance) = current_instance(st, product, "Package", Some(variant)) else {
         return false;
     };
@@ -236,181 +249,117 @@ fn plan_has_processed_package(app: &App, st: &State, product: &str, variant: &st
             .filter_map(|r| field_str(r, "value"))
             .any(|id| {
                 st.get(id).is_some_and(|p| {
-                    p.kind == Kind::Package && crate::lifecycle::upload_state(app, p) == "Processed"
+                    p.kind == Kind::Package && upload_state(s, p) == UploadState::Processed
                 })
             })
     })
 }
 
 /// A live target, or a preview with `publishOption.isAutoPromote`, needs no promote.
-fn goes_live_by_itself(e: &Entity) -> bool {
-    e.meta_str("target") == Some("live")
-        || e.meta.get("autoPromote").and_then(Value::as_bool) == Some(true)
+pub fn goes_live_by_itself(e: &Entity) -> bool {
+    e.meta.target == Some(Target::Live) || e.meta.auto_promote
 }
 
-/// Where a submission is now: (state, substate, steps done).
-fn phase(app: &App, e: &Entity) -> (&'static str, &'static str) {
-    let c = app.config.certification_delay.as_millis() as u64;
-    let now = now_ms();
-    let created = e.meta_u64("createdAt").unwrap_or(0);
+/// When the submission started going live, if it has (or will by itself).
+pub fn live_from(s: &Settings, e: &Entity) -> Option<u64> {
+    let c = millis(s.config.certification_delay);
+    let created = e.meta.created_at.unwrap_or(0);
+    e.meta
+        .promoted_at
+        .or(goes_live_by_itself(e).then_some(created + 2 * c))
+}
+
+/// Where a submission is now.
+pub fn substate(s: &Settings, e: &Entity) -> Substate {
+    let c = millis(s.config.certification_delay);
+    let now = s.clock.now_ms();
+    let created = e.meta.created_at.unwrap_or(0);
     let t = now.saturating_sub(created);
-    let plan = e.meta_str("plan").unwrap_or("ok");
-    let live = goes_live_by_itself(e);
-    match plan {
-        "failed" => {
-            if t < c {
-                ("InProgress", "InDraft")
-            } else {
-                ("InProgress", "Failed")
-            }
-        }
-        "failedCertification" => {
-            if t < c {
-                ("InProgress", "InDraft")
-            } else if t < 2 * c {
-                ("InProgress", "Submitted")
-            } else {
-                ("InProgress", "FailedInCertification")
-            }
-        }
-        _ => {
-            let promoted =
-                e.meta_u64("promotedAt")
-                    .or(if live { Some(created + 2 * c) } else { None });
-            match promoted {
-                Some(p) if now >= p => {
-                    let since = now - p;
-                    if since < c {
-                        ("InProgress", "Publishing")
-                    } else if since < 2 * c {
-                        ("Published", "Published")
-                    } else {
-                        ("Published", "InStore")
-                    }
+    match e.meta.outcome_of_submission.unwrap_or(Outcome::Passes) {
+        Outcome::FailsValidation if t < c => Substate::InDraft,
+        Outcome::FailsValidation => Substate::Failed,
+        Outcome::FailsCertification if t < c => Substate::InDraft,
+        Outcome::FailsCertification if t < 2 * c => Substate::Submitted,
+        Outcome::FailsCertification => Substate::FailedInCertification,
+        Outcome::Passes => match live_from(s, e) {
+            Some(p) if now >= p => {
+                let since = now - p;
+                if since < c {
+                    Substate::Publishing
+                } else if since < 2 * c {
+                    Substate::Published
+                } else {
+                    Substate::InStore
                 }
-                _ if t < c => ("InProgress", "InDraft"),
-                _ if t < 2 * c => ("InProgress", "Submitted"),
-                _ => ("InProgress", "ReadyToPublish"),
             }
-        }
+            _ if t < c => Substate::InDraft,
+            _ if t < 2 * c => Substate::Submitted,
+            _ => Substate::ReadyToPublish,
+        },
     }
 }
 
 /// Adds the clock-driven fields to a submission's answer.
-pub fn decorate(app: &App, e: &Entity, out: &mut Map<String, Value>) {
-    let (state, sub) = phase(app, e);
-    out.insert("state".into(), json!(state));
-    out.insert("substate".into(), json!(sub));
+pub fn decorate(s: &Settings, e: &Entity, out: &mut Map<String, Value>) {
+    let sub = substate(s, e);
+    out.insert("state".into(), json!(sub.state().as_str()));
+    out.insert("substate".into(), json!(sub.as_str()));
     out.insert("areResourcesReady".into(), json!(true));
-    if state == "Published" {
-        let c = app.config.certification_delay.as_millis() as u64;
-        let at = e.meta_u64("promotedAt").unwrap_or(0) + c;
-        out.insert("publishedTimeInUtc".into(), json!(rfc3339(at)));
+    let c = millis(s.config.certification_delay);
+    let published = match sub {
+        Substate::ReadyToPublish => Some(e.meta.created_at.unwrap_or(0) + 2 * c),
+        Substate::Published | Substate::InStore => live_from(s, e).map(|p| p + c),
+        _ => None,
+    };
+    out.insert(
+        "publishedTimeInUtc".into(),
+        published.map_or(Value::Null, |t| json!(crate::clock::rfc3339(t))),
+    );
+    for k in ["publishOption", "pendingUpdateInfo"] {
+        out.entry(k).or_insert(Value::Null);
     }
 }
 
-/// The substate of a submission now.
-pub fn substate(app: &App, e: &Entity) -> &'static str {
-    phase(app, e).1
+/// The submission of a product that blocks a new one, if any: one that has
+/// not failed and is not yet in the store.
+pub fn in_progress<'a>(
+    s: &Settings,
+    st: &'a State,
+    product: &str,
+) -> Option<(&'a Entity, Substate)> {
+    st.find(Kind::Submission, |e| e.product.as_deref() == Some(product))
+        .into_iter()
+        .map(|e| (e, substate(s, e)))
+        .find(|(_, sub)| !sub.failed() && *sub != Substate::InStore)
 }
 
-/// `…/promote`: a preview submission at `ReadyToPublish` goes live.
-pub fn promote(app: &App, e: &mut Entity) -> Result<(), ApiError> {
-    let sub = substate(app, e);
-    if sub != "ReadyToPublish" || e.meta_u64("promotedAt").is_some() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            format!("Only a submission that is ReadyToPublish can be promoted; this one is {sub}."),
-        ));
+/// `…/promote`: a preview submission that is `Published`/`ReadyToPublish` goes live.
+pub fn promote(s: &Settings, e: &mut Entity) -> Result<(), ApiError> {
+    let sub = substate(s, e);
+    if sub != Substate::ReadyToPublish || live_from(s, e).is_some() {
+        return Err(ApiError::cannot_promote(sub.as_str()));
     }
-    e.meta.insert("promotedAt".into(), json!(now_ms()));
+    e.meta.promoted_at = Some(s.clock.now_ms());
     if let Some(t) = e.body.get_mut("targets") {
         *t = json!([{ "type": "Scope", "value": "live" }]);
     }
-    e.etag = crate::store::new_etag();
+    e.etag = new_etag();
     Ok(())
 }
 
-/// Whether a submission may still be deleted.
-pub fn deletable(app: &App, e: &Entity) -> bool {
-    let (state, sub) = phase(app, e);
-    state == "InProgress" && sub != "Publishing"
-}
-
-/// `…/validations`.
-/// Entries appear once the step that found them has finished.
-pub fn validations(app: &App, e: &Entity) -> Vec<Value> {
-    match substate(app, e) {
-        "Failed" => e
-            .meta
-            .get("validations")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
-        "FailedInCertification" => vec![item(
-            "Certification-50001",
-            "The offer did not pass certification; see the certification report.".into(),
-            &e.id,
-        )],
-        _ => Vec::new(),
+/// `DELETE …/submissions/{id}`: allowed until the submission starts going
+/// live; a promoted or live one cannot be cancelled.
+pub fn check_cancel(s: &Settings, e: &Entity) -> Result<(), ApiError> {
+    let sub = substate(s, e);
+    let started =
+        live_from(s, e).is_some_and(|p| s.clock.now_ms() >= p) || e.meta.promoted_at.is_some();
+    if started
+        || matches!(
+            sub,
+            Substate::Publishing | Substate::Published | Substate::InStore
+        )
+    {
+        return Err(ApiError::cannot_cancel(sub.as_str()));
     }
-}
-
-/// `…/reports`: the certification report.
-pub fn reports(app: &App, e: &Entity) -> Vec<Value> {
-    let status = match substate(app, e) {
-        "InDraft" | "Submitted" => "Pending",
-        "Failed" => return Vec::new(),
-        "FailedInCertification" => "Failed",
-        _ => "Passed",
-    };
-    let at = e.meta_u64("createdAt").unwrap_or(0);
-    vec![json!({ "reportTimeInUtc": rfc3339(at), "status": status, "fileUri": "" })]
-}
-
-/// `…/workflowdetails`: the steps and their states.
-pub fn workflow(app: &App, e: &Entity) -> Vec<Value> {
-    let sub = substate(app, e);
-    let order = [
-        "InDraft",
-        "Submitted",
-        "ReadyToPublish",
-        "Publishing",
-        "Published",
-        "InStore",
-    ];
-    let pos = order.iter().position(|s| *s == sub);
-    let step = |name: &str, done_at: usize, failed: bool| {
-        let state = if failed {
-            "Failed"
-        } else {
-            match pos {
-                Some(p) if p >= done_at => "Completed",
-                Some(p) if p + 1 == done_at => "InProgress",
-                _ => "NotStarted",
-            }
-        };
-        json!({ "name": name, "state": state })
-    };
-    let created = rfc3339(e.meta_u64("createdAt").unwrap_or(0));
-    let mut out = vec![json!({
-        "type": "Preview",
-        "state": match sub { "Failed" | "FailedInCertification" => "Failed", "InDraft" | "Submitted" => "InProgress", _ => "Completed" },
-        "targetEnvironment": "preview",
-        "startDateTimeInUtc": created,
-        "workflowSteps": [
-            step("Validation", 1, sub == "Failed"),
-            step("Certification", 2, sub == "FailedInCertification"),
-            step("PreviewCreation", 2, false),
-        ],
-    })];
-    if e.meta_u64("promotedAt").is_some() || goes_live_by_itself(e) {
-        out.push(json!({
-            "type": "Live",
-            "state": if sub == "InStore" { "Completed" } else { "InProgress" },
-            "targetEnvironment": "live",
-            "workflowSteps": [step("Publishing", 4, false), step("InStore", 5, false)],
-        }));
-    }
-    out
+    Ok(())
 }

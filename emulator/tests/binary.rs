@@ -181,6 +181,11 @@ fn help_documents_every_flag() {
         "--throttle-rate",
         "--fail-rate",
         "--seed",
+        "--require-publisher-id",
+        "--strict-product-filter",
+        "--broken-next-link-rate",
+        "--transient-404-rate",
+        "--blob-host",
     ] {
         assert!(text.contains(flag), "{flag} in --help");
     }

@@ -143,9 +143,15 @@ async fn tampered_or_missing_signatures_get_403_in_storage_xml() {
 
 #[tokio::test]
 async fn expired_signatures_are_refused() {
-    let env = start(Emulator::builder().sas_lifetime(Duration::from_secs(1))).await;
+    let clock = partner_center_emulator::Clock::manual();
+    let env = start(
+        Emulator::builder()
+            .clock(clock.clone())
+            .sas_lifetime(Duration::from_secs(1)),
+    )
+    .await;
     let uri = sas(&env).await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    clock.advance(Duration::from_millis(2100));
     let r = env.put_blob(&uri, b"x".to_vec()).await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("AuthenticationFailed"));

@@ -2,9 +2,9 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use partner_center_emulator::Emulator;
+use partner_center_emulator::{Clock, Emulator};
 use serde_json::{json, Value};
 use support::{fresh, start, zip_bytes, Env};
 
@@ -61,17 +61,23 @@ async fn product_creation_makes_offer_branches_with_default_drafts() {
 
 #[tokio::test]
 async fn branches_are_invisible_during_the_consistency_delay() {
-    let env = start(Emulator::builder().consistency_delay(Duration::from_millis(300))).await;
+    // On a manual clock: the delay is measured on the emulator's time, not
+    // on the wall clock, so nothing here sleeps or times itself.
+    let clock = Clock::manual();
+    let delay = Duration::from_secs(30);
+    let env = start(
+        Emulator::builder()
+            .clock(clock.clone())
+            .consistency_delay(delay),
+    )
+    .await;
     let p = env.product("offer-b").await;
-    let a = env
-        .get(&format!(
-            "/products/{p}/branches/getByModule(module=Listing)"
-        ))
-        .await;
-    assert_eq!(a.json(), json!({"value": []}));
-    let t = Instant::now();
-    env.branches(&p, "Listing").await;
-    assert!(t.elapsed() >= Duration::from_millis(200));
+    let path = format!("/products/{p}/branches/getByModule(module=Listing)");
+    assert_eq!(env.get(&path).await.json(), json!({"value": []}));
+    clock.advance(delay - Duration::from_secs(1));
+    assert_eq!(env.get(&path).await.json(), json!({"value": []}));
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(env.branches(&p, "Listing").await.len(), 1);
 }
 
 #[tokio::test]
@@ -139,12 +145,22 @@ async fn upload_image(env: &Env, p: &str, bytes: Vec<u8>) -> String {
 
 #[tokio::test]
 async fn uploads_go_through_processing() {
-    let env = start(Emulator::builder().processing_delay(Duration::from_millis(200))).await;
+    let clock = Clock::manual();
+    let delay = Duration::from_secs(60);
+    let env = start(
+        Emulator::builder()
+            .clock(clock.clone())
+            .processing_delay(delay),
+    )
+    .await;
     let p = env.product("offer-d").await;
     let path = upload_image(&env, &p, b"\x89PNG....".to_vec()).await;
     assert_eq!(env.get(&path).await.json()["state"], "InProcessing");
+    clock.advance(delay);
     env.wait_for(&path, |v| v["state"] == "Processed").await;
     let empty = upload_image(&env, &p, Vec::new()).await;
+    assert_eq!(env.get(&empty).await.json()["state"], "InProcessing");
+    clock.advance(delay);
     env.wait_for(&empty, |v| v["state"] == "ProcessFailed")
         .await;
 }
@@ -233,7 +249,14 @@ async fn offer_resources(env: &Env, p: &str, modules: &[&str]) -> Value {
 
 #[tokio::test]
 async fn a_good_submission_reaches_ready_to_publish_and_promotes_to_in_store() {
-    let env = start(Emulator::builder().certification_delay(Duration::from_millis(100))).await;
+    let clock = Clock::manual();
+    let step = Duration::from_secs(60);
+    let env = start(
+        Emulator::builder()
+            .clock(clock.clone())
+            .certification_delay(step),
+    )
+    .await;
     let p = env.product("offer-f").await;
     let v = env.variant(&p, "plan", "managed-application").await;
     fill_listing(&env, &p, "Title").await;
@@ -287,9 +310,12 @@ async fn a_good_submission_reaches_ready_to_publish_and_promotes_to_in_store() {
     let s = a.json();
     assert_eq!(s["substate"], "InDraft");
     let sp = format!("/products/{p}/submissions/{}", s["id"].as_str().unwrap());
+    clock.advance(step);
     env.wait_for(&sp, |v| v["substate"] == "Submitted").await;
+    clock.advance(step);
+    // A ready preview reads Published/ReadyToPublish, as the service answers it.
     env.wait_for(&sp, |v| {
-        v["substate"] == "ReadyToPublish" && v["state"] == "InProgress"
+        v["substate"] == "ReadyToPublish" && v["state"] == "Published"
     })
     .await;
     let reports = env.get(&format!("{sp}/reports")).await.json();
@@ -307,6 +333,7 @@ async fn a_good_submission_reaches_ready_to_publish_and_promotes_to_in_store() {
     let a = env.post(&format!("{sp}/promote"), json!({})).await;
     assert_eq!(a.status, 200, "{}", a.text);
     env.wait_for(&sp, |v| v["substate"] == "Publishing").await;
+    clock.advance(step * 2);
     let done = env.wait_for(&sp, |v| v["substate"] == "InStore").await;
     assert_eq!(done["state"], "Published");
     let wf = env.get(&format!("{sp}/workflowdetails")).await.json();
@@ -392,7 +419,14 @@ async fn a_resource_that_is_not_the_current_draft_is_refused() {
 
 #[tokio::test]
 async fn auto_promote_goes_live_without_promote() {
-    let env = start(Emulator::builder().certification_delay(Duration::from_millis(30))).await;
+    let clock = Clock::manual();
+    let step = Duration::from_secs(60);
+    let env = start(
+        Emulator::builder()
+            .clock(clock.clone())
+            .certification_delay(step),
+    )
+    .await;
     let p = env.product("offer-auto").await;
     fill_listing(&env, &p, "Auto").await;
     let resources = offer_resources(&env, &p, &["Listing", "ResellerConfiguration"]).await;
@@ -404,6 +438,7 @@ async fn auto_promote_goes_live_without_promote() {
         "/products/{p}/submissions/{}",
         a.json()["id"].as_str().unwrap()
     );
+    clock.advance(step * 4);
     let done = env.wait_for(&sp, |v| v["substate"] == "InStore").await;
     assert_eq!(done["state"], "Published");
 }
