@@ -6,17 +6,20 @@
 //!
 //! 1. (the `api-version` header progenitor would add is left out at
 //!    generation: the service does not use it);
-//! 2. gives the request a `Client-Request-ID` (a fresh UUID unless the
+//! 2. sets the headers configured for every call (the publisher id
+//!    `x-ms-publisherId`, [`crate::ClientBuilder::default_header`]) that the
+//!    request does not carry already;
+//! 3. gives the request a `Client-Request-ID` (a fresh UUID unless the
 //!    caller set one), kept across retries;
-//! 3. for an update (`PUT`/`PATCH`) without `If-Match`, sends the body's
+//! 4. for an update (`PUT`/`PATCH`) without `If-Match`, sends the body's
 //!    `@odata.etag` as `If-Match`, so a resource changed meanwhile is not
 //!    overwritten (set `if_match("*")` to overwrite regardless);
-//! 4. adds `Authorization: Bearer …` from the credential, renewing the token
+//! 5. adds `Authorization: Bearer …` from the credential, renewing the token
 //!    once and trying again if the service answers 401;
-//! 5. retries as [`crate::retry`] describes;
-//! 6. reads an error answer into an [`Error`] right away, so that the
+//! 6. retries as [`crate::retry`] describes;
+//! 7. reads an error answer into an [`Error`] right away, so that the
 //!    request id, the fault and the validation messages are kept;
-//! 7. records a `tracing` span per request with the operation, method, path
+//! 8. records a `tracing` span per request with the operation, method, path
 //!    template, attempt, status, latency, `request-id` and
 //!    `Client-Request-ID`. No header value is logged: tokens never appear.
 
@@ -33,6 +36,10 @@ use crate::auth::{AccessToken, AuthError, TokenCredential};
 use crate::error::{carry, ApiError, Error};
 use crate::net::read_limited;
 use crate::retry::{self, RetryPolicy};
+
+pub(crate) mod headers;
+
+use headers::DefaultHeaders;
 
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
 /// Most of an error body the pipeline reads.
@@ -52,6 +59,8 @@ struct PipelineInner {
     /// Set on every request when the caller brought their own HTTP client
     /// (which has its own settings): the per-try timeout and User-Agent.
     per_request: Option<(Duration, HeaderValue)>,
+    /// Headers sent on every call.
+    default_headers: DefaultHeaders,
     /// The `Authorization` value of the last token used, so that a token
     /// is turned into a header once, not on every request.
     bearer: Mutex<Option<(AccessToken, HeaderValue)>>,
@@ -64,6 +73,7 @@ impl fmt::Debug for Pipeline {
             .field("retry", &self.inner.retry)
             .field("base", &self.inner.base.as_str())
             .field("max_pages", &self.inner.max_pages)
+            .field("default_headers", &self.inner.default_headers)
             .finish()
     }
 }
@@ -71,13 +81,15 @@ impl fmt::Debug for Pipeline {
 impl Pipeline {
     /// A pipeline sending with `credential`'s tokens to the API at `base`.
     /// `per_request`, when the caller brought their own HTTP client: the
-    /// per-try timeout and the User-Agent to set on every request.
+    /// per-try timeout and the User-Agent to set on every request;
+    /// `default_headers`: the headers every call carries.
     pub(crate) fn new(
         credential: Arc<dyn TokenCredential>,
         retry: RetryPolicy,
         base: Url,
         max_pages: usize,
         per_request: Option<(Duration, HeaderValue)>,
+        default_headers: DefaultHeaders,
     ) -> Self {
         Pipeline {
             inner: Arc::new(PipelineInner {
@@ -86,6 +98,7 @@ impl Pipeline {
                 base,
                 max_pages,
                 per_request,
+                default_headers,
                 bearer: Mutex::new(None),
             }),
         }
@@ -130,6 +143,9 @@ impl Pipeline {
         path: &'static str,
     ) -> reqwest::Response {
         let headers = request.headers_mut();
+        if !self.inner.default_headers.is_empty() {
+            self.inner.default_headers.apply(headers);
+        }
         let client_request_id = match headers.get(&CLIENT_REQUEST_ID) {
             Some(id) if !id.to_str().unwrap_or("").trim().is_empty() => id.clone(),
             _ => {
