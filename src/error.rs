@@ -1,13 +1,22 @@
 //! The crate's error type, and the parser for the service's error bodies.
 //!
-//! The service answers errors with a body that is a JSON *string* holding a
-//! code, a message and an embedded JSON fault object:
+//! The service answers errors in two forms. The older, and most common, is
+//! a JSON *string* holding a code, a message and an embedded JSON fault
+//! object:
 //!
 //! ```text
 //! "ICH50400 - Unable to complete request. {\"faultCode\":50400,\"reasonPhrase\":\"Request validation failed.\",\"correlationId\":\"…\",\"data\":{\"FeatureName\":[\"…\"]}}"
 //! ```
 //!
-//! [`ApiError::from_parts`] reads that, a plain fault object, an empty body
+//! The newer (seen since 2026) is ASP.NET's validation "problem details"
+//! object, bare or wrapped in a string by the service's gateway:
+//!
+//! ```text
+//! {"errors":{"x-ms-publisherId":["PublisherId is a required header, and must be a positive number."]},"title":"One or more validation errors occurred.","status":400,"traceId":"00-…"}
+//! "…RestClientException: Product request failed, API=GetProduct, HttpStatusCode=BadRequest, ResponseContent={…}"
+//! ```
+//!
+//! [`ApiError::from_parts`] reads both, a plain fault object, an empty body
 //! (401 and 404 often have none), an HTML page from a gateway, or anything
 //! else, and never panics. What it cannot read is kept, shortened, as text.
 
@@ -254,8 +263,18 @@ pub struct ApiError {
     pub correlation_id: Option<String>,
     /// The fault's operation id.
     pub operation_id: Option<String>,
-    /// Validation messages by field name.
+    /// Validation messages by field name: the fault's `data`, or the
+    /// `errors` of an ASP.NET validation answer.
     pub validation: BTreeMap<String, Vec<String>>,
+    /// The `traceId` of an ASP.NET validation answer.
+    pub trace_id: Option<String>,
+    /// The `status` written inside an ASP.NET validation answer; it can
+    /// differ from [`status`](Self::status) when the service passes on
+    /// the answer of a service behind it.
+    pub inner_status: Option<u16>,
+    /// The text the error was wrapped in, such as `…RestClientException:
+    /// Product request failed, API=GetProduct, HttpStatusCode=BadRequest`.
+    pub wrapper: Option<String>,
     /// The `request-id` response header.
     pub request_id: Option<String>,
     /// The `x-azure-ref` response header (Azure Front Door's reference).
@@ -293,15 +312,20 @@ impl ApiError {
             correlation_id: None,
             operation_id: None,
             validation: BTreeMap::new(),
+            trace_id: None,
+            inner_status: None,
+            wrapper: None,
             request_id: header("request-id").or_else(|| header("x-ms-request-id")),
             azure_ref: header("x-azure-ref"),
             client_request_id: header("client-request-id"),
             retry_after: header("retry-after"),
             body: shown(&text, MAX_BODY),
         };
+        // Messages under secret field names, to hide in `body` too.
+        let mut hidden = Vec::new();
         match serde_json::from_slice::<Value>(body) {
-            Ok(Value::String(s)) => error.read_text(&s),
-            Ok(Value::Object(map)) => error.read_fault(&map),
+            Ok(Value::String(s)) => error.read_text(&s, &mut hidden),
+            Ok(Value::Object(map)) => error.read_fault(&map, &mut hidden),
             Ok(_) => {}
             Err(_) if looks_like_html(&text) => {
                 error.message = html_title(&text)
@@ -313,24 +337,28 @@ impl ApiError {
             Err(_) => {
                 let trimmed = text.trim();
                 if !trimmed.is_empty() {
-                    error.read_text(trimmed);
+                    error.read_text(trimmed, &mut hidden);
+                }
+            }
+        }
+        for secret in hidden.iter().filter(|s| s.len() >= 4) {
+            // As written, as escaped in a JSON string, and escaped twice.
+            let once = serde_json::to_string(secret).unwrap_or_default();
+            let once = once.trim_matches('"').to_string();
+            let twice = serde_json::to_string(&once).unwrap_or_default();
+            for form in [secret.as_str(), once.as_str(), twice.trim_matches('"')] {
+                if !form.is_empty() && error.body.contains(form) {
+                    error.body = error.body.replace(form, sensitive::REDACTED);
                 }
             }
         }
         error
     }
 
-    /// Reads `CODE - message {fault}`.
-    fn read_text(&mut self, text: &str) {
-        let (head, fault) = match text.find('{') {
-            Some(at) => {
-                let mut stream =
-                    serde_json::Deserializer::from_str(&text[at..]).into_iter::<Value>();
-                match stream.next() {
-                    Some(Ok(Value::Object(map))) => (&text[..at], Some(map)),
-                    _ => (text, None),
-                }
-            }
+    /// Reads `CODE - message {fault}`, or `wrapper text ResponseContent={problem}`.
+    fn read_text(&mut self, text: &str, hidden: &mut Vec<String>) {
+        let (head, fault) = match embedded_object(text) {
+            Some((at, map)) => (&text[..at], Some(map)),
             None => (text, None),
         };
         let head = head.trim();
@@ -347,17 +375,27 @@ impl ApiError {
             },
         };
         self.code = code.map(str::to_string);
-        if !message.is_empty() {
+        let problem = fault.as_ref().is_some_and(is_problem);
+        if problem && code.is_none() {
+            // The gateway's wrapper: the message is the problem's title.
+            let wrapper = message
+                .trim_end_matches("ResponseContent=")
+                .trim_end_matches([',', ' ', ':', '='])
+                .trim();
+            if !wrapper.is_empty() {
+                self.wrapper = Some(shown(wrapper, MAX_SNIPPET));
+            }
+        } else if !message.is_empty() {
             self.message = Some(shown(message, MAX_SNIPPET));
         }
         if let Some(fault) = fault {
-            self.read_fault(&fault);
+            self.read_fault(&fault, hidden);
         }
     }
 
     /// Reads a fault object (`faultCode`, `reasonPhrase`, `correlationId`,
     /// `operationId`, `data`), matching names in any letter case.
-    fn read_fault(&mut self, fault: &serde_json::Map<String, Value>) {
+    fn read_fault(&mut self, fault: &serde_json::Map<String, Value>, hidden: &mut Vec<String>) {
         let field = |name: &str| {
             fault
                 .iter()
@@ -379,9 +417,15 @@ impl ApiError {
             self.reason = Some(v);
         }
         if self.message.is_none() {
-            if let Some(v) = field("message").and_then(text) {
+            if let Some(v) = field("message").or_else(|| field("title")).and_then(text) {
                 self.message = Some(v);
             }
+        }
+        if let Some(v) = field("traceId").and_then(text) {
+            self.trace_id = Some(v);
+        }
+        if let Some(status) = field("status").and_then(Value::as_u64) {
+            self.inner_status = u16::try_from(status).ok();
         }
         self.correlation_id = field("correlationId")
             .and_then(text)
@@ -389,19 +433,60 @@ impl ApiError {
         self.operation_id = field("operationId")
             .and_then(text)
             .or(self.operation_id.take());
-        if let Some(Value::Object(data)) = field("data") {
-            for (name, messages) in data {
-                let list: Vec<String> = if sensitive::is_secret_name(name) {
-                    vec![sensitive::REDACTED.to_string()]
-                } else {
-                    match messages {
-                        Value::Array(items) => items.iter().filter_map(text).collect(),
-                        other => text(other).into_iter().collect(),
+        for name in ["data", "errors"] {
+            match field(name) {
+                Some(Value::Object(data)) => {
+                    for (name, messages) in data {
+                        let list: Vec<String> = if sensitive::is_secret_name(name) {
+                            collect_strings(messages, hidden);
+                            vec![sensitive::REDACTED.to_string()]
+                        } else {
+                            match messages {
+                                Value::Array(items) => items.iter().filter_map(text).collect(),
+                                other => text(other).into_iter().collect(),
+                            }
+                        };
+                        self.validation
+                            .entry(name.clone())
+                            .or_default()
+                            .extend(list);
                     }
-                };
-                self.validation.insert(name.clone(), list);
+                }
+                // `errors: ["…", …]`: messages without a field.
+                Some(Value::Array(items)) if name == "errors" => {
+                    let list: Vec<String> = items.iter().filter_map(text).collect();
+                    if !list.is_empty() {
+                        self.validation
+                            .entry(String::new())
+                            .or_default()
+                            .extend(list);
+                    }
+                }
+                _ => {}
             }
         }
+    }
+
+    /// Whether the service refused the call for want of the publisher id
+    /// header (`x-ms-publisherId`).
+    pub fn names_publisher_id(&self) -> bool {
+        self.validation.keys().any(|k| {
+            let k = k.trim();
+            k.eq_ignore_ascii_case("x-ms-publisherId") || k.eq_ignore_ascii_case("publisherId")
+        })
+    }
+
+    /// Whether the service refused a product list for its default product
+    /// type filter (`ProductTypeFilter[0]: The field is invalid`), which
+    /// an explicit `resourceType eq '…'` filter avoids.
+    pub fn names_product_type_filter(&self) -> bool {
+        self.validation
+            .keys()
+            .any(|k| k.to_ascii_lowercase().starts_with("producttypefilter"))
+            || self
+                .message
+                .as_deref()
+                .is_some_and(|m| m.contains("ProductTypeFilter"))
     }
 
     /// Whether this is the service refusing an update whose etag is stale.
@@ -430,10 +515,32 @@ impl fmt::Display for ApiError {
         if let Some(fault) = &self.fault_code {
             write!(f, " (fault code {fault})")?;
         }
+        if let Some(inner) = self.inner_status.filter(|s| *s != self.status.as_u16()) {
+            write!(f, " (inner status {inner})")?;
+        }
         for (field, messages) in &self.validation {
             for message in messages {
-                write!(f, "; {field}: {message}")?;
+                if field.is_empty() {
+                    write!(f, "; {message}")?;
+                } else {
+                    write!(f, "; {field}: {message}")?;
+                }
             }
+        }
+        if let Some(wrapper) = &self.wrapper {
+            write!(f, "; reported as: {wrapper}")?;
+        }
+        if self.names_publisher_id() {
+            write!(
+                f,
+                ". The service wants the account's numeric publisher id in the x-ms-publisherId header: set PARTNER_CENTER_PUBLISHER_ID, or call ClientBuilder::publisher_id"
+            )?;
+        }
+        if self.names_product_type_filter() {
+            write!(
+                f,
+                ". The service refuses a product list without a product type: filter by `resourceType eq '…'`"
+            )?;
         }
         if self.code.is_none() && self.message.is_none() && self.reason.is_none() {
             let snippet = sensitive::truncate(self.body.trim(), MAX_SNIPPET);
@@ -448,6 +555,9 @@ impl fmt::Display for ApiError {
         }
         if let Some(id) = &self.operation_id {
             write!(f, "; operation id {id}")?;
+        }
+        if let Some(id) = &self.trace_id {
+            write!(f, "; trace id {id}")?;
         }
         if let Some(id) = &self.request_id {
             write!(f, "; request id {id}")?;
@@ -468,6 +578,44 @@ fn request_label(client_request_id: Option<&str>) -> String {
     client_request_id
         .map(|id| format!(" (client request id {id})"))
         .unwrap_or_default()
+}
+
+/// Every string in `value` (and the text of every other leaf), into `out`.
+fn collect_strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
+        Value::Null => {}
+        other => out.push(other.to_string()),
+    }
+}
+
+/// The first JSON object embedded in `text` (at most 16 `{` are tried, the
+/// one after `ResponseContent=` first), and where it starts.
+fn embedded_object(text: &str) -> Option<(usize, serde_json::Map<String, Value>)> {
+    let parse = |at: usize| {
+        let mut stream = serde_json::Deserializer::from_str(&text[at..]).into_iter::<Value>();
+        match stream.next() {
+            Some(Ok(Value::Object(map))) => Some((at, map)),
+            _ => None,
+        }
+    };
+    let marked = text
+        .find("ResponseContent=")
+        .map(|at| at + "ResponseContent=".len())
+        .filter(|at| text[*at..].starts_with('{'));
+    marked.and_then(parse).or_else(|| {
+        text.match_indices('{')
+            .take(16)
+            .find_map(|(at, _)| parse(at))
+    })
+}
+
+/// Whether a JSON object is ASP.NET's problem details (validation) form.
+fn is_problem(map: &serde_json::Map<String, Value>) -> bool {
+    let has = |name: &str| map.keys().any(|k| k.eq_ignore_ascii_case(name));
+    has("errors") || (has("title") && (has("status") || has("traceId") || has("type")))
 }
 
 fn is_code(s: &str) -> bool {
