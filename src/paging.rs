@@ -34,7 +34,8 @@ use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::error::{from_generated, Error};
+use crate::error::Error;
+use crate::pipeline::bridge::from_generated;
 use crate::pipeline::Pipeline;
 use crate::sensitive::redact;
 

@@ -22,6 +22,11 @@
 //! 8. records a `tracing` span per request with the operation, method, path
 //!    template, attempt, status, latency, `request-id` and
 //!    `Client-Request-ID`. No header value is logged: tokens never appear.
+//!
+//! Its rooms: [`headers`] (the headers of every call), [`bridge`] (how a
+//! failure travels through the generated code, and how the generated
+//! client's errors become [`Error`]s); when and how long to retry is
+//! [`crate::retry`]'s.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -33,12 +38,14 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{AccessToken, AuthError, TokenCredential};
-use crate::error::{carry, ApiError, Error};
+use crate::error::{ApiError, Error};
 use crate::net::read_limited;
 use crate::retry::{self, RetryPolicy};
 
+pub(crate) mod bridge;
 pub(crate) mod headers;
 
+use bridge::carry;
 use headers::DefaultHeaders;
 
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
@@ -134,7 +141,7 @@ impl Pipeline {
 
     /// Sends `request` as described in the module documentation. It always
     /// returns a response: a failure without one comes back as a stand-in
-    /// carrying the [`Error`] (see [`crate::error::carry`]).
+    /// carrying the [`Error`] (see [`bridge::carry`]).
     pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
