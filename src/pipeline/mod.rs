@@ -29,6 +29,7 @@
 //! [`crate::retry`]'s.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,7 +41,7 @@ use url::Url;
 use crate::auth::{AccessToken, AuthError, TokenCredential};
 use crate::error::{ApiError, Error};
 use crate::net::read_limited;
-use crate::retry::{self, RetryPolicy};
+use crate::retry::{self, Outcome, RetryPolicy};
 
 pub(crate) mod bridge;
 pub(crate) mod headers;
@@ -195,127 +196,153 @@ impl Pipeline {
     ) -> reqwest::Response {
         let client_request_id = || client_request_id.to_str().unwrap_or("").trim().to_string();
         let method = request.method().clone();
-        let policy = &self.inner.retry;
         let started = Instant::now();
-        let mut attempt = 0u32;
-        let mut reauthenticated = false;
+        let reauthenticated = AtomicBool::new(false);
         let mut original = Some(request);
-        loop {
-            attempt += 1;
+        let ended = retry::drive(&self.inner.retry, |attempt| {
             span.record("attempt", attempt);
-            let token = match self.inner.credential.get_token().await {
-                Ok(token) => token,
-                Err(error) => {
-                    tracing::warn!(%error, "no token for the request");
-                    return carry(Error::Auth(error), None);
-                }
-            };
             // Keep the original for the next try when the body allows a copy.
-            let (mut this_try, can_retry) = match original.as_ref().and_then(|r| r.try_clone()) {
-                Some(copy) => (copy, true),
-                None => match original.take() {
-                    Some(only) => (only, false),
-                    None => {
-                        let error =
-                            Error::InvalidRequest("the request body cannot be sent twice".into());
-                        return carry(error, None);
-                    }
-                },
+            let this_try = match original.as_ref().and_then(|r| r.try_clone()) {
+                Some(copy) => Some((copy, true)),
+                None => original.take().map(|only| (only, false)),
             };
-            match self.bearer(&token) {
-                Some(value) => {
-                    this_try.headers_mut().insert(AUTHORIZATION, value);
-                }
-                None => {
-                    let error = Error::Auth(AuthError::Credential(
-                        "the token contains characters an HTTP header cannot carry".into(),
-                    ));
-                    return carry(error, None);
-                }
+            let (method, span, reauthenticated) = (&method, &span, &reauthenticated);
+            async move {
+                let Some((this_try, can_retry)) = this_try else {
+                    let error =
+                        Error::InvalidRequest("the request body cannot be sent twice".into());
+                    return Outcome::Done(Ended::Carried(carry(error, None)));
+                };
+                self.try_once(http, this_try, can_retry, method, span, reauthenticated)
+                    .await
             }
-            let sent = Instant::now();
-            let result = http.execute(this_try).await;
-            let latency_ms = sent.elapsed().as_millis() as u64;
-            span.record("latency_ms", latency_ms);
-            let may_retry =
-                |wait: Duration| can_retry && policy.allows(attempt, started.elapsed(), wait);
-            match result {
-                Ok(response) => {
-                    let status = response.status();
-                    span.record("status", status.as_u16());
-                    if let Some(id) = response
-                        .headers()
-                        .get("request-id")
-                        .and_then(|v| v.to_str().ok())
-                    {
-                        span.record("request_id", id);
-                    }
-                    if status.is_success() {
-                        tracing::debug!(status = status.as_u16(), latency_ms, "answered");
-                        return response;
-                    }
-                    if status == http::StatusCode::UNAUTHORIZED && !reauthenticated && can_retry {
-                        tracing::debug!(
-                            "401 from the service; renewing the token and trying once more"
-                        );
-                        self.inner.credential.token_rejected(&token);
-                        reauthenticated = true;
-                        continue;
-                    }
-                    if retry::is_retryable_status(status, &method) {
-                        let wait = policy.delay(attempt, retry::retry_after(response.headers()));
-                        if may_retry(wait) {
-                            tracing::warn!(
-                                status = status.as_u16(),
-                                attempt,
-                                wait_ms = wait.as_millis() as u64,
-                                "the service asked to retry; waiting"
-                            );
-                            drop(response);
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                    }
-                    let headers = response.headers().clone();
-                    let body = read_limited(response, MAX_ERROR_BODY)
-                        .await
-                        .unwrap_or_default();
-                    let mut api = ApiError::from_parts(status, &headers, &body);
-                    if api.client_request_id.is_none() {
-                        api.client_request_id = Some(client_request_id());
-                    }
-                    tracing::debug!(error = %api, "error answer");
-                    return carry(Error::from_response(api), Some((status, headers, body)));
+        })
+        .await;
+        match ended.unwrap_or_else(|last| last) {
+            Ended::Carried(response) => response,
+            Ended::Answer(response) if response.status().is_success() => response,
+            Ended::Answer(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                let body = read_limited(response, MAX_ERROR_BODY)
+                    .await
+                    .unwrap_or_default();
+                let mut api = ApiError::from_parts(status, &headers, &body);
+                if api.client_request_id.is_none() {
+                    api.client_request_id = Some(client_request_id());
                 }
-                Err(error) => {
-                    let idempotent = retry::is_idempotent(&method);
-                    // A request whose connection never opened was never seen
-                    // by the service; anything else may have been applied.
-                    let retryable = error.is_connect()
-                        || (idempotent && (error.is_timeout() || error.is_request()));
-                    let wait = policy.delay(attempt, None);
-                    if retryable && may_retry(wait) {
-                        tracing::warn!(%error, attempt, wait_ms = wait.as_millis() as u64, "request failed; retrying");
-                        tokio::time::sleep(wait).await;
-                        continue;
+                tracing::debug!(error = %api, "error answer");
+                carry(Error::from_response(api), Some((status, headers, body)))
+            }
+            Ended::Transport(error) => {
+                tracing::debug!(%error, "request failed");
+                let failure = if error.is_timeout() {
+                    Error::Timeout {
+                        after: started.elapsed(),
+                        client_request_id: client_request_id(),
                     }
-                    tracing::debug!(%error, "request failed");
-                    let failure = if error.is_timeout() {
-                        Error::Timeout {
-                            after: started.elapsed(),
-                            client_request_id: client_request_id(),
-                        }
-                    } else {
-                        Error::Transport {
-                            source: error,
-                            client_request_id: Some(client_request_id()),
-                        }
-                    };
-                    return carry(failure, None);
-                }
+                } else {
+                    Error::Transport {
+                        source: error,
+                        client_request_id: Some(client_request_id()),
+                    }
+                };
+                carry(failure, None)
             }
         }
     }
+
+    /// One try: a token, the request, and what its answer means for the
+    /// retry loop.
+    async fn try_once(
+        &self,
+        http: &reqwest::Client,
+        mut this_try: reqwest::Request,
+        can_retry: bool,
+        method: &http::Method,
+        span: &tracing::Span,
+        reauthenticated: &AtomicBool,
+    ) -> Outcome<Ended, Ended> {
+        let token = match self.inner.credential.get_token().await {
+            Ok(token) => token,
+            Err(error) => {
+                tracing::warn!(%error, "no token for the request");
+                return Outcome::Done(Ended::Carried(carry(Error::Auth(error), None)));
+            }
+        };
+        match self.bearer(&token) {
+            Some(value) => {
+                this_try.headers_mut().insert(AUTHORIZATION, value);
+            }
+            None => {
+                let error = Error::Auth(AuthError::Credential(
+                    "the token contains characters an HTTP header cannot carry".into(),
+                ));
+                return Outcome::Done(Ended::Carried(carry(error, None)));
+            }
+        }
+        let sent = Instant::now();
+        let result = http.execute(this_try).await;
+        let latency_ms = sent.elapsed().as_millis() as u64;
+        span.record("latency_ms", latency_ms);
+        match result {
+            Ok(response) => {
+                let status = response.status();
+                span.record("status", status.as_u16());
+                if let Some(id) = response
+                    .headers()
+                    .get("request-id")
+                    .and_then(|v| v.to_str().ok())
+                {
+                    span.record("request_id", id);
+                }
+                if status.is_success() {
+                    tracing::debug!(status = status.as_u16(), latency_ms, "answered");
+                    return Outcome::Done(Ended::Answer(response));
+                }
+                if status == http::StatusCode::UNAUTHORIZED
+                    && can_retry
+                    && !reauthenticated.swap(true, Ordering::Relaxed)
+                {
+                    tracing::debug!(
+                        "401 from the service; renewing the token and trying once more"
+                    );
+                    self.inner.credential.token_rejected(&token);
+                    return Outcome::Again;
+                }
+                if can_retry && retry::is_retryable_status(status, method) {
+                    tracing::warn!(status = status.as_u16(), "the service asked to retry");
+                    let retry_after = retry::retry_after(response.headers());
+                    return Outcome::Retry {
+                        error: Ended::Answer(response),
+                        retry_after,
+                    };
+                }
+                Outcome::Done(Ended::Answer(response))
+            }
+            Err(error) => {
+                if can_retry && retry::is_retryable_transport(&error, method) {
+                    tracing::warn!(%error, "request failed; it may be retried");
+                    return Outcome::Retry {
+                        error: Ended::Transport(error),
+                        retry_after: None,
+                    };
+                }
+                Outcome::Done(Ended::Transport(error))
+            }
+        }
+    }
+}
+
+/// How a request ended, for [`Pipeline::send_with_retries`] to turn into
+/// the response the generated code reads.
+enum Ended {
+    /// The service answered (success or error status).
+    Answer(reqwest::Response),
+    /// No answer.
+    Transport(reqwest::Error),
+    /// A stand-in response carrying an [`Error`] already.
+    Carried(reqwest::Response),
 }
 
 /// Decodes a success answer into a `ResponseValue`, as progenitor's
