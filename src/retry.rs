@@ -185,6 +185,16 @@ pub(crate) fn is_retryable_status(status: StatusCode, method: &Method) -> bool {
 
 /// Reads `Retry-After`: a number of seconds or an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    // Azure services also say it in milliseconds; the finer one wins.
+    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
+        if let Some(ms) = headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            return Some(Duration::from_millis(ms));
+        }
+    }
     let value = headers
         .get(http::header::RETRY_AFTER)?
         .to_str()
@@ -208,6 +218,19 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_in_milliseconds_wins_as_azure_sends_it() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "1".parse().unwrap());
+        h.insert("retry-after-ms", "250".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
+        let mut h = HeaderMap::new();
+        h.insert("x-ms-retry-after-ms", "40".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(40)));
+        h.insert("x-ms-retry-after-ms", "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
 
     #[test]
     fn retry_after_in_seconds_and_dates() {

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::output::{OfferOutcome, Severity};
+use crate::report::{OfferOutcome, Severity};
 
 /// What the environment says about GitHub Actions.
 #[derive(Debug, Default)]

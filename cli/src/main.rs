@@ -9,6 +9,7 @@ mod exit;
 mod files;
 mod github;
 mod output;
+mod report;
 mod session;
 
 use std::process::ExitCode;

@@ -40,7 +40,13 @@ async fn offers_named(client: &Client, offer_id: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn six_offers_go_live_in_parallel_under_throttling() {
-    let env = Env::start(quick().throttle_rate(0.2).seed(11)).await;
+    let env = Env::start(
+        quick()
+            .throttle_rate(0.2)
+            .throttle_window(Duration::from_millis(100))
+            .seed(11),
+    )
+    .await;
     let dir = env.dir.path().join("offers");
     std::fs::create_dir(&dir).unwrap();
     for i in 0..6 {
@@ -68,6 +74,7 @@ async fn six_offers_go_live_in_parallel_under_throttling() {
     }
     let stats = env.emu.stats();
     assert_eq!(stats.products, 6, "{stats:?}");
+    assert!(stats.throttled > 0, "the emulator throttled: {stats:?}");
 }
 
 #[tokio::test]

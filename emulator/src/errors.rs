@@ -85,7 +85,7 @@ impl ApiError {
         ApiError {
             status: StatusCode::CONFLICT,
             message: format!(
-                "Submission {id} of this product is in progress ({substate}); only one submission may be in progress at a time. Cancel it, or wait until it is live, before creating another."
+                "Submission {id} of this product is in progress ({substate}); only one submission may be in progress at a time. Wait until it is ready in preview or live (or cancel it, unless it was promoted) before creating another."
             ),
             data: vec![("submissionID".into(), id.to_string())],
         }

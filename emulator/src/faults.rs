@@ -21,6 +21,10 @@ pub struct Faults {
     fail_rate: f64,
     seed: u64,
     counter: u64,
+    /// How long the budget stays spent after a throttle is drawn.
+    window: std::time::Duration,
+    /// Until when every call is throttled.
+    throttled_until: Option<std::time::Instant>,
     /// A read of a submission that is moving answers 404.
     pub transient_404: Chance,
     /// A followed `nextLink` answers 404.
@@ -77,6 +81,8 @@ impl Faults {
             fail_rate,
             seed,
             counter: 0,
+            window: std::time::Duration::from_secs(1),
+            throttled_until: None,
             transient_404: Chance::new(0.0, 0),
             broken_next_link: Chance::new(0.0, 0),
         }
@@ -88,6 +94,30 @@ impl Faults {
         self.transient_404 = Chance::new(transient, mix(self.seed ^ 0x7404));
         self.broken_next_link = Chance::new(broken_link, mix(self.seed ^ 0x1404));
         self
+    }
+
+    /// Throttling as a rate limiter does it: a call that draws a throttle
+    /// spends the budget for `window`, and every call until then is
+    /// throttled too, told how long is left (default one second).
+    pub fn with_throttle_window(mut self, window: std::time::Duration) -> Faults {
+        self.window = window;
+        self
+    }
+
+    /// The fault for the next request at `now`: a throttle with the time
+    /// left in its window, or another fault.
+    pub fn next_at(&mut self, now: std::time::Instant) -> (Fault, std::time::Duration) {
+        if let Some(until) = self.throttled_until {
+            if until > now {
+                return (Fault::Throttle, until - now);
+            }
+            self.throttled_until = None;
+        }
+        let fault = self.next();
+        if fault == Fault::Throttle && !self.window.is_zero() {
+            self.throttled_until = Some(now + self.window);
+        }
+        (fault, self.window)
     }
 
     /// The fault for the next request.
@@ -110,6 +140,24 @@ impl Faults {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_throttle_spends_the_budget_for_its_window() {
+        let start = std::time::Instant::now();
+        let mut f =
+            Faults::new(1.0, 0.0, 3).with_throttle_window(std::time::Duration::from_secs(2));
+        assert_eq!(
+            f.next_at(start),
+            (Fault::Throttle, std::time::Duration::from_secs(2))
+        );
+        let later = start + std::time::Duration::from_millis(500);
+        assert_eq!(
+            f.next_at(later),
+            (Fault::Throttle, std::time::Duration::from_millis(1500))
+        );
+        let mut f = Faults::new(0.0, 0.0, 3);
+        assert_eq!(f.next_at(start).0, Fault::None);
+    }
 
     #[test]
     fn same_seed_same_faults_and_rates_hold() {

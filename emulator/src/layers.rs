@@ -94,19 +94,22 @@ pub async fn authorize(State(server): State<Arc<Server>>, req: Request, next: Ne
 
 /// The fault schedule: 429 and 503 on any call, 404 on a followed `nextLink`.
 pub async fn faults(State(server): State<Arc<Server>>, req: Request, next: Next) -> Resp {
-    let fault = server.shared.faults().next();
+    let (fault, left) = server.shared.faults().next_at(std::time::Instant::now());
     match fault {
         Fault::None => {}
         Fault::Throttle => {
+            lock(&server.counters).throttled += 1;
+            let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
             let mut r = json(
                 StatusCode::TOO_MANY_REQUESTS,
                 &json!({
                     "statusCode": 429,
-                    "message": "Rate limit is exceeded. Try again in 1 seconds.",
+                    "message": format!("Rate limit is exceeded. Try again in {seconds} seconds."),
                 }),
             );
-            r.headers_mut()
-                .insert("retry-after", HeaderValue::from_static("1"));
+            let h = r.headers_mut();
+            h.insert("retry-after", HeaderValue::from(seconds.max(1)));
+            h.insert("retry-after-ms", HeaderValue::from(left.as_millis() as u64));
             return r;
         }
         Fault::Fail => {

@@ -110,6 +110,7 @@ pub(crate) struct Config {
     pub processing_delay: Duration,
     pub certification_delay: Duration,
     pub throttle_rate: f64,
+    pub throttle_window: Duration,
     pub fail_rate: f64,
     pub seed: u64,
     pub token_lifetime: Duration,
@@ -136,6 +137,7 @@ impl Default for Config {
             processing_delay: Duration::ZERO,
             certification_delay: Duration::ZERO,
             throttle_rate: 0.0,
+            throttle_window: Duration::from_secs(1),
             fail_rate: 0.0,
             seed: 0,
             token_lifetime: Duration::from_secs(3600),
@@ -195,6 +197,13 @@ impl EmulatorBuilder {
     /// Share of ingestion requests answered 429 with `Retry-After` (0 to 1, default 0).
     pub fn throttle_rate(mut self, rate: f64) -> Self {
         self.config.throttle_rate = rate;
+        self
+    }
+    /// How long the budget stays spent after a request is throttled: every
+    /// request in that window is answered 429 too, with the time left as
+    /// `Retry-After` (whole seconds) and `retry-after-ms` (default 1 s).
+    pub fn throttle_window(mut self, window: Duration) -> Self {
+        self.config.throttle_window = window;
         self
     }
     /// Share of ingestion requests answered 503 with an HTML body (0 to 1, default 0).

@@ -47,6 +47,10 @@ struct Args {
     /// Share of ingestion requests answered 429 with Retry-After (0 to 1).
     #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_rate)]
     throttle_rate: f64,
+    /// After a throttled request, how long every request is answered 429
+    /// (Retry-After and retry-after-ms say what is left).
+    #[arg(long, value_name = "D", default_value = "1s", value_parser = parse_duration)]
+    throttle_window: Duration,
     /// Share of ingestion requests answered 503 with an HTML body (0 to 1).
     #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_rate)]
     fail_rate: f64,
@@ -128,6 +132,7 @@ async fn main() {
         .processing_delay(args.processing_delay)
         .certification_delay(args.certification_delay)
         .throttle_rate(args.throttle_rate)
+        .throttle_window(args.throttle_window)
         .fail_rate(args.fail_rate)
         .seed(args.seed)
         .token_lifetime(args.token_lifetime)

@@ -197,7 +197,8 @@ fn assemble(
     blob_base: String,
 ) -> Arc<Server> {
     let faults = Faults::new(config.throttle_rate, config.fail_rate, config.seed)
-        .with_404s(config.transient_404_rate, config.broken_next_link_rate);
+        .with_404s(config.transient_404_rate, config.broken_next_link_rate)
+        .with_throttle_window(config.throttle_window);
     let clock = config.clock.clone();
     Arc::new(Server {
         shared: Shared {

@@ -105,6 +105,7 @@ impl Server {
             by_method: c.by_method.clone(),
             token_requests: c.token_requests,
             blob_requests: c.blob_requests,
+            throttled: c.throttled,
             products: st.count(Kind::Product),
             variants: st.count(Kind::Variant),
             listings: st.count(Kind::Listing),

@@ -21,6 +21,8 @@ pub struct Stats {
     pub token_requests: u64,
     /// Requests to the blob endpoint.
     pub blob_requests: u64,
+    /// Ingestion requests answered 429.
+    pub throttled: u64,
     /// Products held.
     pub products: usize,
     /// Variants (plans) held.
@@ -47,6 +49,7 @@ pub struct Counters {
     pub by_method: BTreeMap<String, u64>,
     pub token_requests: u64,
     pub blob_requests: u64,
+    pub throttled: u64,
 }
 
 impl Counters {

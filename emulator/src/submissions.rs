@@ -320,8 +320,11 @@ pub fn decorate(s: &Settings, e: &Entity, out: &mut Map<String, Value>) {
     }
 }
 
-/// The submission of a product that blocks a new one, if any: one that has
-/// not failed and is not yet in the store.
+/// The submission of a product that blocks a new one, if any: one still
+/// moving (to preview, or promoted and on its way to the store). A failed
+/// one does not block, and neither does a ready preview that was not
+/// promoted: a new submission replaces it (once promoted, a submission can
+/// be neither cancelled nor replaced until it is live).
 pub fn in_progress<'a>(
     s: &Settings,
     st: &'a State,
@@ -330,7 +333,10 @@ pub fn in_progress<'a>(
     st.find(Kind::Submission, |e| e.product.as_deref() == Some(product))
         .into_iter()
         .map(|e| (e, substate(s, e)))
-        .find(|(_, sub)| !sub.failed() && *sub != Substate::InStore)
+        .find(|(e, sub)| {
+            let ready_preview = *sub == Substate::ReadyToPublish && live_from(s, e).is_none();
+            !sub.failed() && *sub != Substate::InStore && !ready_preview
+        })
 }
 
 /// `…/promote`: a preview submission that is `Published`/`ReadyToPublish` goes live.

@@ -9,6 +9,7 @@ async fn statuses(seed: u64) -> Vec<(u16, Option<String>, String)> {
     let env = start(
         Emulator::builder()
             .throttle_rate(0.3)
+            .throttle_window(std::time::Duration::ZERO)
             .fail_rate(0.2)
             .seed(seed),
     )
@@ -42,6 +43,35 @@ async fn faults_follow_the_seed() {
             _ => {}
         }
     }
+}
+
+#[tokio::test]
+async fn a_throttled_request_spends_the_budget_for_the_window() {
+    let env = start(
+        Emulator::builder()
+            .throttle_rate(0.3)
+            .throttle_window(std::time::Duration::from_secs(30))
+            .seed(5),
+    )
+    .await;
+    let mut first = None;
+    for i in 0..40 {
+        if env.get("/products").await.status.as_u16() == 429 {
+            first = Some(i);
+            break;
+        }
+    }
+    assert!(first.is_some(), "no request was throttled");
+    // Every request in the window is throttled, told what is left.
+    for _ in 0..5 {
+        let a = env.get("/products").await;
+        assert_eq!(a.status.as_u16(), 429);
+        let ms: u64 = a.header("retry-after-ms").unwrap().parse().unwrap();
+        assert!(ms > 0 && ms <= 30_000, "{ms}");
+        let secs: u64 = a.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=30).contains(&secs), "{secs}");
+    }
+    assert!(env.emu.stats().throttled >= 6);
 }
 
 #[tokio::test]

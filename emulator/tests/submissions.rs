@@ -239,21 +239,24 @@ async fn a_failed_submission_does_not_block() {
 }
 
 #[tokio::test]
-async fn a_ready_preview_that_is_not_promoted_blocks_until_cancelled_or_live() {
+async fn a_ready_preview_is_replaced_by_a_new_submission_a_promoted_one_blocks_until_live() {
+    // SERVICE-FACTS: once promoted, a submission can be neither cancelled
+    // nor replaced until it is live; before that, a ready preview can be.
     let (env, clock) = stepped().await;
-    let p = offer(&env, "ready-blocks").await;
+    let p = offer(&env, "ready-replaced").await;
     let first = submit(&env, &p).await;
     clock.advance(STEP * 2);
     assert_eq!(states(&env.get(&first).await.json()).1, "ReadyToPublish");
-    let a = submit_modules(&env, &p, &["Listing", "ResellerConfiguration"], json!({})).await;
+    let replacing = submit(&env, &p).await;
+    assert_ne!(replacing, first);
+    clock.advance(STEP * 2);
     assert_eq!(
-        a.status, 409,
-        "a ready preview is still in progress: {}",
-        a.text
+        states(&env.get(&replacing).await.json()).1,
+        "ReadyToPublish"
     );
-    // Promoted and live, it blocks no more.
+    // Promoted, it blocks until it is live.
     assert_eq!(
-        env.post(&format!("{first}/promote"), json!({}))
+        env.post(&format!("{replacing}/promote"), json!({}))
             .await
             .status,
         200
@@ -262,7 +265,7 @@ async fn a_ready_preview_that_is_not_promoted_blocks_until_cancelled_or_live() {
     let a = submit_modules(&env, &p, &["Listing", "ResellerConfiguration"], json!({})).await;
     assert_eq!(a.status, 409, "publishing still blocks: {}", a.text);
     clock.advance(STEP);
-    assert_eq!(states(&env.get(&first).await.json()).1, "InStore");
+    assert_eq!(states(&env.get(&replacing).await.json()).1, "InStore");
     let second = submit(&env, &p).await;
     clock.advance(STEP * 2);
     // A ready preview may be cancelled.

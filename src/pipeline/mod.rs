@@ -41,8 +41,8 @@ use url::Url;
 use crate::auth::{AccessToken, AuthError, TokenCredential};
 use crate::error::{ApiError, Error};
 use crate::net::read_limited;
-use crate::throttle::Throttle;
 use crate::retry::{self, Outcome, RetryPolicy};
+use crate::throttle::Throttle;
 
 pub(crate) mod bridge;
 pub(crate) mod headers;
