@@ -19,6 +19,7 @@
 mod aad;
 mod api;
 mod app;
+mod assertion;
 mod blob;
 mod faults;
 mod http;
@@ -87,6 +88,10 @@ pub(crate) struct Config {
     pub tenant_id: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// Federated credentials: issuer, subject, public key PEM.
+    pub federated: Vec<(String, String, String)>,
+    /// Client certificates (PEM).
+    pub certificates: Vec<String>,
 }
 
 impl Default for Config {
@@ -107,6 +112,8 @@ impl Default for Config {
             tenant_id: None,
             client_id: None,
             client_secret: None,
+            federated: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 }
@@ -207,6 +214,29 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Trusts federated tokens of `issuer` about `subject` signed by the key
+    /// whose public half is `public_key_pem` (a federated credential of the
+    /// app, as GitHub Actions' or a Kubernetes cluster's would be). May be
+    /// called more than once.
+    pub fn federated_credential(
+        mut self,
+        issuer: impl Into<String>,
+        subject: impl Into<String>,
+        public_key_pem: impl Into<String>,
+    ) -> Self {
+        self.config
+            .federated
+            .push((issuer.into(), subject.into(), public_key_pem.into()));
+        self
+    }
+    /// Registers a certificate (PEM) on the app: assertions signed by its
+    /// key, naming its SHA-256 thumbprint, are accepted. May be called more
+    /// than once.
+    pub fn client_certificate(mut self, certificate_pem: impl Into<String>) -> Self {
+        self.config.certificates.push(certificate_pem.into());
+        self
+    }
+
     /// Opens the state, binds the socket and starts serving.
     pub async fn start(self) -> Result<EmulatorHandle, Error> {
         let c = &self.config;
@@ -223,7 +253,10 @@ impl EmulatorBuilder {
         if c.page_size == 0 {
             return Err(Error::Config("page_size must be at least 1".into()));
         }
-        app::start(self.config).await
+        let trust = assertion::Trust::new(&c.federated, &c.certificates).map_err(Error::Config)?;
+        let handle = app::start(self.config).await?;
+        assertion::register(&handle.app.key, trust);
+        Ok(handle)
     }
 }
 
