@@ -246,7 +246,19 @@ impl CliSource {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         tracing::debug!(program = %self.program.display(), "asking the Azure CLI for a token");
-        let child = command.spawn().map_err(|e| {
+        let mut spawned = command.spawn();
+        // A program written a moment ago may still be open for writing in
+        // a child another thread is starting ("text file busy"): retry.
+        for _ in 0..5 {
+            match &spawned {
+                Err(e) if e.raw_os_error() == Some(26) && cfg!(unix) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    spawned = command.spawn();
+                }
+                _ => break,
+            }
+        }
+        let child = spawned.map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 not_installed()
             } else {

@@ -388,11 +388,9 @@ impl IdentitySource {
                         .unwrap_or_default();
                     if status.is_success() {
                         let token: IdentityToken = serde_json::from_slice(&body).map_err(|_| {
-                            AuthError::UnexpectedResponse {
-                                endpoint: shown.clone(),
-                                status: status.to_string(),
-                                what: "JSON that is not a token response".into(),
-                            }
+                            AuthError::Credential(format!(
+                                "the managed identity endpoint {shown} answered {status} with something that is not a token response"
+                            ))
                         })?;
                         let lifetime = lifetime(&token);
                         tracing::debug!(url = %shown, expires_in_s = lifetime.as_secs(), "managed identity token obtained");
@@ -461,11 +459,9 @@ fn failure(endpoint: &str, status: http::StatusCode, body: &[u8]) -> AuthError {
         404 => "; the identity may not be assigned to this resource yet",
         _ => "",
     };
-    AuthError::UnexpectedResponse {
-        endpoint: endpoint.to_string(),
-        status: status.to_string(),
-        what: format!("{what}{hint}"),
-    }
+    AuthError::Credential(format!(
+        "the managed identity endpoint {endpoint} answered {status} with {what}{hint}"
+    ))
 }
 
 impl TokenSource for IdentitySource {
