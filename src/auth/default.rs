@@ -261,11 +261,21 @@ impl DefaultCredentialBuilder {
             "managed identity",
             try_identity.then(|| {
                 ManagedIdentityCredential::builder_from_environment(env)
-                    .map(|b| if app_service { b } else { b.probe_timeout(probe) })
+                    .map(|b| {
+                        if app_service {
+                            b
+                        } else {
+                            b.probe_timeout(probe)
+                        }
+                    })
                     .and_then(|b| b.build())
                     .map(|c| Arc::new(c) as Arc<dyn TokenCredential>)
             }),
-            "not on Azure (no IDENTITY_ENDPOINT, no AZURE_POD_IDENTITY_AUTHORITY_HOST, and the machine is no Azure VM)".into(),
+            if self.managed_identity == Some(false) {
+                "excluded".into()
+            } else {
+                "not on Azure (no IDENTITY_ENDPOINT, no AZURE_POD_IDENTITY_AUTHORITY_HOST, and the machine is no Azure VM)".into()
+            },
             false,
         )?;
         add(
