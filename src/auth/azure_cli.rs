@@ -74,7 +74,8 @@ impl fmt::Debug for AzureCliCredential {
 #[derive(Clone, Debug)]
 pub struct AzureCliCredentialBuilder {
     program: Option<PathBuf>,
-    path: Option<OsString>,
+    /// `PATH` as an [`Environment`] gave it (`Some(None)`: unset there).
+    path: Option<Option<OsString>>,
     tenant_id: Option<String>,
     resource: String,
     timeout: Duration,
@@ -104,7 +105,7 @@ impl AzureCliCredential {
     /// `AZURE_TENANT_ID` from `env`.
     pub fn builder_from_environment(env: &Environment) -> AzureCliCredentialBuilder {
         let mut builder = Self::builder();
-        builder.path = env.get(vars::PATH).map(OsString::from);
+        builder.path = Some(env.get(vars::PATH).map(OsString::from));
         builder.tenant_id = env.get(vars::TENANT_ID);
         builder
     }
@@ -156,7 +157,7 @@ impl AzureCliCredentialBuilder {
         let program = match self.program {
             Some(program) => program,
             None => {
-                let path = self.path.or_else(|| std::env::var_os(vars::PATH));
+                let path = self.path.unwrap_or_else(|| std::env::var_os(vars::PATH));
                 find_on_path(path.as_deref()).ok_or_else(not_installed)?
             }
         };
