@@ -399,3 +399,72 @@ async fn an_unusable_registration_stops_the_start() {
         .unwrap_err();
     assert!(e.to_string().contains("federated credential"), "{e}");
 }
+
+#[tokio::test]
+async fn the_binary_takes_repeated_federated_credentials_and_certificates() {
+    use std::io::BufRead;
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let issuer_public = format!("{fixtures}/issuer-public.pem");
+    let cert = format!("{fixtures}/app-cert.pem");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_partner-center-emulator"))
+        .args([
+            "--port",
+            "0",
+            "--federated-credential",
+            "https://issuer.one",
+            "subject-one",
+        ])
+        .arg(&issuer_public)
+        .args(["--federated-credential", ISSUER, SUBJECT])
+        .arg(&issuer_public)
+        .args(["--client-certificate"])
+        .arg(&cert)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut vars = std::collections::HashMap::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if line == "# ready" {
+            break;
+        }
+        if let Some((k, v)) = line.trim_start_matches("export ").split_once('=') {
+            vars.insert(k.to_string(), v.to_string());
+        }
+    }
+    let (host, tenant, client) = (
+        &vars["AZURE_AUTHORITY_HOST"],
+        &vars["AZURE_TENANT_ID"],
+        &vars["AZURE_CLIENT_ID"],
+    );
+    let http = reqwest::Client::new();
+    let call = |assertion: String| {
+        let http = http.clone();
+        let url = format!("{host}/{tenant}/oauth2/token");
+        let client = client.clone();
+        async move {
+            http.post(url)
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client.as_str()),
+                    ("client_assertion_type", JWT_BEARER),
+                    ("client_assertion", assertion.as_str()),
+                    ("resource", "https://api.partner.microsoft.com"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // The second federated credential and the certificate are both trusted.
+    let second = call(federated_token(ISSUER_KEY, SUBJECT, now() + 600)).await;
+    let aud = format!("{host}/{tenant}/oauth2/token");
+    let own = call(certificate_assertion(APP_KEY, client, &aud, now() + 600)).await;
+    let unknown = call(federated_token(OTHER_KEY, SUBJECT, now() + 600)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!((second, own, unknown), (200, 200, 400));
+}
