@@ -348,3 +348,33 @@ async fn every_certificate_token_request_carries_a_fresh_assertion() {
     assert_eq!(claims["sub"], "0c1d2e3f-4a5b-6c7d-8e9f-a0b1c2d3e4f5");
     assert!(claims["jti"].is_string());
 }
+
+#[tokio::test]
+async fn concurrent_callers_share_one_federated_token_and_one_token_request() {
+    let emu = trusting_emulator().await;
+    let github = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(move |_: &wiremock::Request| {
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({ "value": federated_token(ISSUER_KEY, SUBJECT) }))
+        })
+        .mount(&github)
+        .await;
+    let credential = WorkloadIdentityCredential::builder(
+        emu.tenant_id(),
+        emu.client_id(),
+        FederatedTokenSource::GitHubActions {
+            request_url: format!("{}/oidc?api-version=2.0", github.uri()),
+            request_token: "gh-request-token".into(),
+        },
+    )
+    .cloud(Cloud::from_authority_host(&emu.authority_host()).unwrap())
+    .build()
+    .unwrap();
+    let before = emu.stats();
+    let tokens = futures::future::join_all((0..8).map(|_| credential.get_token())).await;
+    assert!(tokens.iter().all(|t| t.is_ok()));
+    assert_eq!(github.received_requests().await.unwrap().len(), 1);
+    let after = emu.stats();
+    assert_eq!(after.token_requests - before.token_requests, 1, "{after:?}");
+}

@@ -50,7 +50,9 @@ pub enum AuthError {
         source: Arc<reqwest::Error>,
     },
 
-    /// A token source of your own failed.
+    /// A credential failed: a token file that cannot be read, a CI
+    /// provider's OIDC service or `az` that refused, a token source of your
+    /// own. The message says what to check.
     #[error("the credential failed: {0}")]
     Credential(String),
 
