@@ -307,6 +307,7 @@ async fn every_certificate_token_request_carries_a_fresh_assertion() {
     )
     .cloud(Cloud::from_authority_host(&server.uri()).unwrap())
     .renew_before_expiry(Duration::from_secs(60))
+    .send_certificate_chain(true)
     .build()
     .unwrap();
     // Each token is already expired, so each call renews it.
@@ -338,6 +339,12 @@ async fn every_certificate_token_request_carries_a_fresh_assertion() {
     let header = jsonwebtoken::decode_header(jwt).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
     assert_eq!(header.x5t_s256.as_deref(), Some(credential.thumbprint()));
+    let chain = header.x5c.expect("the chain is sent when asked");
+    let body: String = APP_CERT
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    assert_eq!(chain, [body]);
     let key = jsonwebtoken::DecodingKey::from_rsa_pem(APP_CERT.as_bytes()).unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.set_audience(&[credential.token_url().as_str()]);
