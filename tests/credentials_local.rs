@@ -164,6 +164,13 @@ async fn imds_with_its_header_retries_and_a_user_assigned_identity() {
         .await;
     Mock::given(method("GET"))
         .and(path("/metadata/identity/oauth2/token"))
+        .respond_with(ResponseTemplate::new(410))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&imds)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/metadata/identity/oauth2/token"))
         .and(query_param("api-version", "2018-02-01"))
         .and(query_param("resource", "https://api.partner.microsoft.com"))
         .and(query_param("client_id", "user-assigned-id"))
@@ -186,8 +193,8 @@ async fn imds_with_its_header_retries_and_a_user_assigned_identity() {
     assert_eq!(token.secret().expose(), "imds-token");
     assert_eq!(
         imds.received_requests().await.unwrap().len(),
-        2,
-        "the 503 was retried"
+        3,
+        "the 503 and the 410 were retried"
     );
 
     // A 400 (no such identity) is not retried, and says what to check.

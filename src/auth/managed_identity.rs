@@ -214,8 +214,9 @@ impl ManagedIdentityCredentialBuilder {
     }
 
     /// How failed requests are retried (default: six tries from 800 ms,
-    /// two minutes in all; a 410 waits at least 10 s per try, as IMDS
-    /// asks during its updates).
+    /// two minutes in all; a 410 waits at least 10 s per try, or the
+    /// policy's longest delay if that is shorter, as IMDS asks during its
+    /// updates).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -415,7 +416,7 @@ impl IdentitySource {
             let mut delay = self.retry.delay(attempt, retry_after);
             if status.is_some_and(|s| s.as_u16() == 410) {
                 // IMDS is being updated: it asks for 70 s of patience.
-                delay = delay.max(Duration::from_secs(10));
+                delay = delay.max(Duration::from_secs(10).min(self.retry.max_delay));
             }
             if !retryable || !self.retry.allows(attempt, started.elapsed(), delay) {
                 return Err(error);
