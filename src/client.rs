@@ -9,7 +9,7 @@ use http::header::HeaderValue;
 use progenitor_client::{ClientHooks, OperationInfo};
 use url::Url;
 
-use crate::auth::{ClientSecretCredential, TokenCredential};
+use crate::auth::{DefaultCredential, TokenCredential};
 use crate::error::Error;
 use crate::generated::Client;
 use crate::net::{check_secure, USER_AGENT};
@@ -268,14 +268,16 @@ impl Client {
         }
     }
 
-    /// A client configured from the environment: the credential from
-    /// `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` and
-    /// `AZURE_AUTHORITY_HOST` (see [`ClientSecretCredential::from_env`]), the
+    /// A client configured from the environment: the credential is the
+    /// first that the environment configures (a client secret, a
+    /// certificate, workload identity or a CI provider's OIDC token, a
+    /// managed identity, the Azure CLI; see [`DefaultCredential`]), the
     /// endpoint from `PARTNER_CENTER_ENDPOINT` (default [`DEFAULT_ENDPOINT`])
     /// and the publisher id from `PARTNER_CENTER_PUBLISHER_ID` (see
-    /// [`ClientBuilder::with_env`]).
+    /// [`ClientBuilder::with_env`]). When no credential is configured, the
+    /// error lists each one and what it needs.
     pub fn from_env() -> Result<Client, Error> {
-        let credential = ClientSecretCredential::from_env()?;
+        let credential = DefaultCredential::from_env()?;
         Client::builder(credential).with_env()?.build()
     }
 

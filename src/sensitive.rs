@@ -9,9 +9,11 @@
 //! * **by name**: the value of a JSON property, a `name=value` pair
 //!   (connection strings, query strings) or a `name: value` line whose name
 //!   [`is_secret_name`]: `password`, anything with `secret`, `key` (but not
-//!   `keywords`, `keyName`, …), `connectionString`, `sig`, access tokens;
-//! * **by shape**: a bearer token (`Bearer …`) or a JSON Web Token
-//!   (`eyJ….….…`), whatever it is called.
+//!   `keywords`, `keyName`, …), `connectionString`, `sig`, access tokens,
+//!   client assertions, App Service's identity header;
+//! * **by shape**: a bearer token (`Bearer …`), a JSON Web Token
+//!   (`eyJ….….…`) or a PEM private key block (`-----BEGIN … PRIVATE
+//!   KEY-----` to its END line), whatever it is called.
 //!
 //! [`redact`] is one pass over the text (linear in its length) that reads
 //! JSON as well as JSON escaped inside a JSON string (the service's error
@@ -33,11 +35,12 @@ const SECRET_WORDS: &[&str] = &[
     "idtoken",
     "sastoken",
     "credential",
+    "assertion",
     "key",
 ];
 
 /// Whole names that are secret.
-const SECRET_NAMES: &[&str] = &["sig", "pwd", "token"];
+const SECRET_NAMES: &[&str] = &["sig", "pwd", "token", "identityheader", "xidentityheader"];
 
 /// Names with `key` in them that are not secret.
 const NOT_SECRET: &[&str] = &[
@@ -235,6 +238,33 @@ pub fn redact(text: &str) -> String {
             }
             i = end;
             continue;
+        }
+        // A PEM private key, whole.
+        if b == b'-' && bytes[i..].starts_with(b"-----BEGIN ") {
+            let label_end = bytes[i + 11..]
+                .windows(5)
+                .position(|w| w == b"-----")
+                .map(|p| i + 11 + p);
+            if let Some(label_end) = label_end {
+                if bytes[i + 11..label_end].ends_with(b"PRIVATE KEY") {
+                    let end = bytes[label_end + 5..]
+                        .windows(8)
+                        .position(|w| w == b"-----END")
+                        .and_then(|p| {
+                            let from = label_end + 5 + p + 8;
+                            bytes[from..]
+                                .windows(5)
+                                .position(|w| w == b"-----")
+                                .map(|q| from + q + 5)
+                        })
+                        .unwrap_or(bytes.len());
+                    out.push_str(&text[copied..i]);
+                    out.push_str(REDACTED);
+                    copied = end;
+                    i = end;
+                    continue;
+                }
+            }
         }
         // A JSON Web Token: `eyJ…` with two dots.
         if after_boundary && b == b'e' && bytes[i..].starts_with(b"eyJ") {
@@ -449,6 +479,23 @@ mod tests {
                 "Endpoint=sb://x/;SharedAccessKeyName=root;SharedAccessKey=REDACTED",
             ),
             ("jwt eyJhbGc.eyJzdWIi.c2ln here", "jwt REDACTED here"),
+            (
+                "key -----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n after",
+                "key REDACTED\n after",
+            ),
+            ("-----BEGIN RSA PRIVATE KEY-----\nMIIE cut", "REDACTED"),
+            (
+                "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----",
+                "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----",
+            ),
+            (
+                "client_assertion=abc.def&client_id=x",
+                "client_assertion=REDACTED&client_id=x",
+            ),
+            (
+                "X-IDENTITY-HEADER: hdr-value",
+                "X-IDENTITY-HEADER: REDACTED",
+            ),
             (r#"{"password": null}"#, r#"{"password": null}"#),
             (r#"{"password":"cut-off"#, r#"{"password":"REDACTED"#),
             (

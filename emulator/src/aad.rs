@@ -1,4 +1,6 @@
 //! The Azure AD token endpoints (v1 and v2) and the check of bearer tokens.
+//! Apps authenticate with their secret or with a client assertion (a
+//! certificate's or a federated token), which `assertion.rs` checks.
 
 use axum::http::StatusCode;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -121,7 +123,26 @@ pub fn token(
             &format!("Application with identifier '{client_id}' was not found in the directory '{tenant}'."),
         );
     }
-    if get("client_secret") != Some(creds.client_secret.as_str()) {
+    if let Some(assertion) = get("client_assertion") {
+        if get("client_assertion_type") != Some(crate::assertion::JWT_BEARER) {
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                50027,
+                &format!(
+                    "The client_assertion_type must be '{}'.",
+                    crate::assertion::JWT_BEARER
+                ),
+            );
+        }
+        let trust = crate::assertion::trust_of(key);
+        if let Err(refusal) =
+            crate::assertion::verify(&trust, client_id, tenant, assertion, now_secs())
+        {
+            let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_REQUEST);
+            return aad_error(status, refusal.error, refusal.code, &refusal.text);
+        }
+    } else if get("client_secret") != Some(creds.client_secret.as_str()) {
         return aad_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",

@@ -37,6 +37,7 @@
 mod aad;
 mod api;
 mod app;
+mod assertion;
 mod blob;
 mod blob_props;
 mod blob_read;
@@ -128,6 +129,10 @@ pub(crate) struct Config {
     pub transient_404_rate: f64,
     pub blob_host: Option<String>,
     pub clock: Clock,
+    /// Federated credentials: issuer, subject, public key PEM.
+    pub federated: Vec<(String, String, String)>,
+    /// Client certificates (PEM).
+    pub certificates: Vec<String>,
 }
 
 impl Default for Config {
@@ -155,6 +160,8 @@ impl Default for Config {
             transient_404_rate: 0.0,
             blob_host: None,
             clock: Clock::system(),
+            federated: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 }
@@ -303,6 +310,28 @@ impl EmulatorBuilder {
         self.config.clock = clock;
         self
     }
+    /// Trusts federated tokens of `issuer` about `subject` signed by the key
+    /// whose public half is `public_key_pem` (a federated credential of the
+    /// app, as GitHub Actions' or a Kubernetes cluster's would be). May be
+    /// called more than once.
+    pub fn federated_credential(
+        mut self,
+        issuer: impl Into<String>,
+        subject: impl Into<String>,
+        public_key_pem: impl Into<String>,
+    ) -> Self {
+        self.config
+            .federated
+            .push((issuer.into(), subject.into(), public_key_pem.into()));
+        self
+    }
+    /// Registers a certificate (PEM) on the app: assertions signed by its
+    /// key, naming its SHA-256 thumbprint, are accepted. May be called more
+    /// than once.
+    pub fn client_certificate(mut self, certificate_pem: impl Into<String>) -> Self {
+        self.config.certificates.push(certificate_pem.into());
+        self
+    }
 
     /// Opens the state, binds the socket and starts serving.
     pub async fn start(self) -> Result<EmulatorHandle, Error> {
@@ -327,7 +356,10 @@ impl EmulatorBuilder {
                 "require_publisher_id must be a positive number".into(),
             ));
         }
-        server::start(self.config).await
+        let trust = assertion::Trust::new(&c.federated, &c.certificates).map_err(Error::Config)?;
+        let handle = server::start(self.config).await?;
+        assertion::register(&handle.app.shared.settings.key, trust);
+        Ok(handle)
     }
 }
 

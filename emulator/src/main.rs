@@ -84,6 +84,24 @@ struct Args {
     /// name); the emulator listens there too.
     #[arg(long, value_name = "HOST")]
     blob_host: Option<String>,
+    /// Trust federated tokens of ISSUER about SUBJECT signed by the key in
+    /// the PEM file PUBLIC_KEY_PEM (repeatable).
+    #[arg(long, num_args = 3, value_names = ["ISSUER", "SUBJECT", "PUBLIC_KEY_PEM"], action = clap::ArgAction::Append)]
+    federated_credential: Vec<String>,
+    /// Register the certificate in the PEM file CERT_PEM on the app (repeatable).
+    #[arg(long, value_name = "CERT_PEM")]
+    client_certificate: Vec<PathBuf>,
+}
+
+/// Reads a PEM file named on the command line, or exits saying why not.
+fn read_pem(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| {
+        eprintln!(
+            "partner-center-emulator: cannot read {}: {e}",
+            path.display()
+        );
+        std::process::exit(2);
+    })
 }
 
 /// Parses `0s`, `250ms`, `5s`, `1m`, `1h` (a bare number is seconds).
@@ -157,6 +175,14 @@ async fn main() {
     }
     if let Some(v) = args.client_secret {
         b = b.client_secret(v);
+    }
+    for triple in args.federated_credential.chunks(3) {
+        if let [issuer, subject, pem] = triple {
+            b = b.federated_credential(issuer, subject, read_pem(std::path::Path::new(pem)));
+        }
+    }
+    for cert in &args.client_certificate {
+        b = b.client_certificate(read_pem(cert));
     }
     let stop = signals();
     let emu = match b.start().await {

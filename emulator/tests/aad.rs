@@ -227,3 +227,244 @@ async fn client_credentials_may_come_as_http_basic() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+// Client assertions: federated tokens and certificates.
+
+const APP_CERT: &str = include_str!("fixtures/app-cert.pem");
+const APP_KEY: &str = include_str!("fixtures/app-key.pem");
+const ISSUER_KEY: &str = include_str!("fixtures/issuer-key.pem");
+const ISSUER_PUBLIC: &str = include_str!("fixtures/issuer-public.pem");
+const OTHER_KEY: &str = include_str!("fixtures/other-key.pem");
+const ISSUER: &str = "https://token.actions.githubusercontent.com";
+const SUBJECT: &str = "repo:contoso/offers:environment:production";
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn sign(key_pem: &str, header: jsonwebtoken::Header, claims: Value) -> String {
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(key_pem.as_bytes()).unwrap();
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+fn federated_token(key_pem: &str, subject: &str, exp: u64) -> String {
+    sign(
+        key_pem,
+        jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        serde_json::json!({
+            "iss": ISSUER, "sub": subject, "aud": "api://AzureADTokenExchange",
+            "nbf": now() - 60, "iat": now() - 60, "exp": exp,
+        }),
+    )
+}
+
+fn certificate_assertion(key_pem: &str, client: &str, aud: &str, exp: u64) -> String {
+    use sha2::Digest;
+    let body: String = APP_CERT
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    use base64::Engine;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.x5t_s256 =
+        Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&der)));
+    sign(
+        key_pem,
+        header,
+        serde_json::json!({
+            "iss": client, "sub": client, "aud": aud, "jti": "1",
+            "nbf": now() - 60, "iat": now() - 60, "exp": exp,
+        }),
+    )
+}
+
+async fn with_trust() -> support::Env {
+    support::start(
+        Emulator::builder()
+            .federated_credential(ISSUER, SUBJECT, ISSUER_PUBLIC)
+            .client_certificate(APP_CERT),
+    )
+    .await
+}
+
+async fn assertion_call(env: &support::Env, assertion: &str) -> (u16, Value) {
+    let (t, c) = (env.emu.tenant_id(), env.emu.client_id());
+    token_call(
+        env,
+        t,
+        false,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", c),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", assertion),
+            ("resource", "https://api.partner.microsoft.com"),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn registered_federated_tokens_and_certificates_get_tokens() {
+    let env = with_trust().await;
+    let (status, body) =
+        assertion_call(&env, &federated_token(ISSUER_KEY, SUBJECT, now() + 600)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["access_token"].is_string());
+
+    let aud = format!(
+        "{}/{}/oauth2/token",
+        env.emu.authority_host(),
+        env.emu.tenant_id()
+    );
+    let own = certificate_assertion(APP_KEY, env.emu.client_id(), &aud, now() + 600);
+    let (status, body) = assertion_call(&env, &own).await;
+    assert_eq!(status, 200, "{body}");
+    // The token works against the API.
+    let r = env
+        .http
+        .get(format!("{}/products", env.emu.endpoint()))
+        .bearer_auth(body["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn refused_assertions_carry_azure_ads_codes() {
+    let env = with_trust().await;
+    let code = |body: &Value| body["error_codes"][0].as_u64().unwrap();
+    // Another subject: no matching federated identity record.
+    let (status, body) = assertion_call(
+        &env,
+        &federated_token(
+            ISSUER_KEY,
+            "repo:contoso/offers:ref:refs/heads/main",
+            now() + 600,
+        ),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (400, 70021), "{body}");
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("refs/heads/main"));
+    // Signed by a key nobody registered.
+    let (status, body) =
+        assertion_call(&env, &federated_token(OTHER_KEY, SUBJECT, now() + 600)).await;
+    assert_eq!((status, code(&body)), (400, 7000274), "{body}");
+    // Expired.
+    let (_, body) = assertion_call(&env, &federated_token(ISSUER_KEY, SUBJECT, now() - 10)).await;
+    assert_eq!(code(&body), 700024, "{body}");
+    // A certificate assertion signed by another key, for another audience.
+    let aud = format!(
+        "{}/{}/oauth2/token",
+        env.emu.authority_host(),
+        env.emu.tenant_id()
+    );
+    let forged = certificate_assertion(OTHER_KEY, env.emu.client_id(), &aud, now() + 600);
+    let (status, body) = assertion_call(&env, &forged).await;
+    assert_eq!((status, code(&body)), (401, 700027), "{body}");
+    let elsewhere = certificate_assertion(
+        APP_KEY,
+        env.emu.client_id(),
+        "https://example.com/x",
+        now() + 600,
+    );
+    let (_, body) = assertion_call(&env, &elsewhere).await;
+    assert_eq!(code(&body), 700027, "{body}");
+    // Garbage.
+    let (_, body) = assertion_call(&env, "not-a-jwt").await;
+    assert_eq!(code(&body), 50027, "{body}");
+    // Without registrations nothing federated is trusted.
+    let bare = fresh().await;
+    let (_, body) = assertion_call(&bare, &federated_token(ISSUER_KEY, SUBJECT, now() + 600)).await;
+    assert_eq!(code(&body), 70021, "{body}");
+}
+
+#[tokio::test]
+async fn an_unusable_registration_stops_the_start() {
+    let e = Emulator::builder()
+        .federated_credential(ISSUER, SUBJECT, "not a key")
+        .start()
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("federated credential"), "{e}");
+}
+
+#[tokio::test]
+async fn the_binary_takes_repeated_federated_credentials_and_certificates() {
+    use std::io::BufRead;
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let issuer_public = format!("{fixtures}/issuer-public.pem");
+    let cert = format!("{fixtures}/app-cert.pem");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_partner-center-emulator"))
+        .args([
+            "--port",
+            "0",
+            "--federated-credential",
+            "https://issuer.one",
+            "subject-one",
+        ])
+        .arg(&issuer_public)
+        .args(["--federated-credential", ISSUER, SUBJECT])
+        .arg(&issuer_public)
+        .args(["--client-certificate"])
+        .arg(&cert)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut vars = std::collections::HashMap::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if line == "# ready" {
+            break;
+        }
+        if let Some((k, v)) = line.trim_start_matches("export ").split_once('=') {
+            vars.insert(k.to_string(), v.to_string());
+        }
+    }
+    let (host, tenant, client) = (
+        &vars["AZURE_AUTHORITY_HOST"],
+        &vars["AZURE_TENANT_ID"],
+        &vars["AZURE_CLIENT_ID"],
+    );
+    let http = reqwest::Client::new();
+    let call = |assertion: String| {
+        let http = http.clone();
+        let url = format!("{host}/{tenant}/oauth2/token");
+        let client = client.clone();
+        async move {
+            http.post(url)
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client.as_str()),
+                    ("client_assertion_type", JWT_BEARER),
+                    ("client_assertion", assertion.as_str()),
+                    ("resource", "https://api.partner.microsoft.com"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // The second federated credential and the certificate are both trusted.
+    let second = call(federated_token(ISSUER_KEY, SUBJECT, now() + 600)).await;
+    let aud = format!("{host}/{tenant}/oauth2/token");
+    let own = call(certificate_assertion(APP_KEY, client, &aud, now() + 600)).await;
+    let unknown = call(federated_token(OTHER_KEY, SUBJECT, now() + 600)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!((second, own, unknown), (200, 200, 400));
+}

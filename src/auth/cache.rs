@@ -12,6 +12,12 @@ use crate::retry::RetryPolicy;
 pub(super) type FetchFuture = BoxFuture<'static, Result<AccessToken, AuthError>>;
 pub(super) type Fetch = Box<dyn Fn() -> FetchFuture + Send + Sync>;
 
+/// What a cache asks for a new token.
+pub(crate) trait TokenSource: Send + Sync + 'static {
+    /// Obtains a new token.
+    fn fetch(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>>;
+}
+
 /// A token cache: one request in flight at a time, shared by every caller
 /// that needs a token meanwhile; renewal ahead of expiry in the background,
 /// serving the current token while it is valid, even when renewal fails.
@@ -47,6 +53,19 @@ impl TokenCache {
             fetch,
             state: Arc::new(Mutex::new(CacheState::default())),
         }
+    }
+
+    /// A cache whose tokens come from `source`, which it shares with the
+    /// fetches it starts.
+    pub(crate) fn of<S: TokenSource>(margin: Duration, retry: RetryPolicy, source: Arc<S>) -> Self {
+        TokenCache::new(
+            margin,
+            retry,
+            Box::new(move || {
+                let source = Arc::clone(&source);
+                Box::pin(async move { source.fetch().await })
+            }),
+        )
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {

@@ -50,9 +50,51 @@ pub enum AuthError {
         source: Arc<reqwest::Error>,
     },
 
-    /// A token source of your own failed.
+    /// A credential failed: a token file that cannot be read, a CI
+    /// provider's OIDC service or `az` that refused, a token source of your
+    /// own. The message says what to check.
     #[error("the credential failed: {0}")]
     Credential(String),
+
+    /// The credential is not set up where the program runs (no managed
+    /// identity endpoint, the Azure CLI not installed or not signed in);
+    /// [`DefaultCredential`](super::DefaultCredential) goes on to the next.
+    #[error("{0}")]
+    Unavailable(String),
+
+    /// [`DefaultCredential`](super::DefaultCredential) found no credential
+    /// that gave a token: each one it tried, and why it did not.
+    #[error("{}", describe_tried(.tried))]
+    NoCredential {
+        /// Each credential tried, in order, and why it gave no token.
+        tried: Vec<Tried>,
+    },
+}
+
+/// One credential that [`AuthError::NoCredential`] lists.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Tried {
+    /// The credential, such as `environment (client secret)`.
+    pub credential: &'static str,
+    /// Why it gave no token.
+    pub reason: String,
+}
+
+fn describe_tried(tried: &[Tried]) -> String {
+    let mut text =
+        String::from("no credential gave a token for the Partner Center API. Tried, in order:");
+    for t in tried {
+        text.push_str(&format!("\n  - {}: {}", t.credential, t.reason));
+    }
+    text.push_str(concat!(
+        "\nTo authenticate, set AZURE_TENANT_ID and AZURE_CLIENT_ID (the app registration) and one of ",
+        "AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH (with AZURE_CLIENT_CERTIFICATE_PASSWORD for a .pfx) ",
+        "or AZURE_FEDERATED_TOKEN_FILE; or, in GitHub Actions, give the job `permissions: id-token: write`; ",
+        "or, in Azure Pipelines, set SYSTEM_ACCESSTOKEN and AZURE_SERVICE_CONNECTION_ID; ",
+        "or run on Azure with a managed identity; or run `az login`. See the README's \"Authentication in CI\"."
+    ));
+    text
 }
 
 /// The error answer of Azure AD, with the fields it sends.
@@ -102,6 +144,11 @@ impl AadError {
             90002 => "the tenant was not found: check AZURE_TENANT_ID; a tenant in another cloud (US Government, China) also needs AZURE_AUTHORITY_HOST set to that cloud",
             900023 => "the tenant id is malformed: AZURE_TENANT_ID must be a GUID or a domain such as contoso.onmicrosoft.com",
             7000218 => "no client secret was sent: set AZURE_CLIENT_SECRET",
+            70021 => "Azure AD has no federated credential matching this token's issuer, subject and audience: add one to the app registration (Certificates & secrets > Federated credentials) for this repository, branch or environment, or service connection",
+            700211 => "no federated credential of the app has this token's issuer: check the issuer of the app's federated credential",
+            700024 => "the client assertion has expired or is not yet valid: the federated token is too old (a new one is fetched on the next try) or the clock of this machine is wrong",
+            700027 => "Azure AD could not verify the client assertion: upload this certificate (its public part) to the app registration's Certificates & secrets, or check that the key matches the certificate",
+            7000274 => "the federated token's signature could not be verified with its issuer's keys: check that the token comes from the issuer the federated credential names",
             500011 => "the resource is not known in this tenant: the app needs access to the Partner Center API (https://api.partner.microsoft.com)",
             _ => return None,
         })

@@ -6,6 +6,14 @@ use super::{AccessToken, AuthError, TokenCredential};
 use crate::secret::Secret;
 
 /// A credential that always returns the same token.
+///
+/// ```no_run
+/// use partner_center_ingestion::{auth::StaticTokenCredential, Client};
+///
+/// let token = std::env::var("PARTNER_CENTER_TOKEN").unwrap_or_default();
+/// let client = Client::builder(StaticTokenCredential::new(token)).build()?;
+/// # Ok::<(), partner_center_ingestion::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct StaticTokenCredential {
     token: AccessToken,
