@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -25,20 +26,29 @@ where
 {
     let limit = Arc::new(Semaphore::new(parallel.max(1)));
     let work = Arc::new(work);
+    // Set by a failing offer before it gives its place up, so that with
+    // --fail-fast no later offer starts.
+    let stop = Arc::new(AtomicBool::new(false));
     let mut outcomes: Vec<Option<OfferOutcome>> = vec![None; files.len()];
     let mut tasks = JoinSet::new();
     for (i, file) in files.iter().cloned().enumerate() {
-        let limit = limit.clone();
-        let work = work.clone();
+        let (limit, work, stop) = (limit.clone(), work.clone(), stop.clone());
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            (i, work(file).await)
+            if fail_fast && stop.load(Ordering::SeqCst) {
+                return (i, None);
+            }
+            let outcome = work(file).await;
+            if outcome.status == "failed" {
+                stop.store(true, Ordering::SeqCst);
+            }
+            (i, Some(outcome))
         });
     }
     while let Some(done) = tasks.join_next().await {
         let Ok((i, outcome)) = done else { continue };
-        let failed = outcome.status == "failed";
-        outcomes[i] = Some(outcome);
+        let failed = outcome.as_ref().is_some_and(|o| o.status == "failed");
+        outcomes[i] = outcome;
         if failed && fail_fast {
             tasks.abort_all();
         }
