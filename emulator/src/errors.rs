@@ -1,6 +1,7 @@
 //! The service's errors, in one catalogue: the `ICH…` strings of the
-//! ingestion API, the codes of submission validation items, and the ASP.NET
-//! validation body of the 2026 `x-ms-publisherId` check.
+//! ingestion API, the codes of submission validation items, Azure Storage's
+//! error codes, and the ASP.NET validation body of the 2026
+//! `x-ms-publisherId` check.
 
 use axum::http::{HeaderValue, StatusCode};
 use serde_json::{json, Value};
@@ -19,6 +20,47 @@ pub mod items {
     pub const PACKAGE_PROCESSING_FAILED: &str = "Package-40001";
     /// Certification failed.
     pub const CERTIFICATION_FAILED: &str = "Certification-50001";
+}
+
+/// Azure Storage's error codes (`x-ms-error-code` and the XML `<Code>`), as
+/// the blob endpoint sends them.
+pub mod storage {
+    /// `AuthenticationFailed`.
+    pub const AUTHENTICATION_FAILED: &str = "AuthenticationFailed";
+    /// `AuthorizationPermissionMismatch`.
+    pub const PERMISSION_MISMATCH: &str = "AuthorizationPermissionMismatch";
+    /// `BlobNotFound`.
+    pub const BLOB_NOT_FOUND: &str = "BlobNotFound";
+    /// `BlobAlreadyExists`.
+    pub const BLOB_ALREADY_EXISTS: &str = "BlobAlreadyExists";
+    /// `ConditionNotMet`.
+    pub const CONDITION_NOT_MET: &str = "ConditionNotMet";
+    /// `InvalidRange`.
+    pub const INVALID_RANGE: &str = "InvalidRange";
+    /// `OutOfRangeInput`.
+    pub const OUT_OF_RANGE_INPUT: &str = "OutOfRangeInput";
+    /// `Md5Mismatch`.
+    pub const MD5_MISMATCH: &str = "Md5Mismatch";
+    /// `InvalidBlockList`.
+    pub const INVALID_BLOCK_LIST: &str = "InvalidBlockList";
+    /// `InvalidXmlDocument`.
+    pub const INVALID_XML_DOCUMENT: &str = "InvalidXmlDocument";
+    /// `InvalidUri`.
+    pub const INVALID_URI: &str = "InvalidUri";
+    /// `InvalidQueryParameterValue`.
+    pub const INVALID_QUERY_PARAMETER_VALUE: &str = "InvalidQueryParameterValue";
+    /// `InvalidHeaderValue`.
+    pub const INVALID_HEADER_VALUE: &str = "InvalidHeaderValue";
+    /// `MissingRequiredHeader`.
+    pub const MISSING_REQUIRED_HEADER: &str = "MissingRequiredHeader";
+    /// `InvalidInput`.
+    pub const INVALID_INPUT: &str = "InvalidInput";
+    /// `RequestBodyTooLarge`.
+    pub const REQUEST_BODY_TOO_LARGE: &str = "RequestBodyTooLarge";
+    /// `UnsupportedHttpVerb`.
+    pub const UNSUPPORTED_HTTP_VERB: &str = "UnsupportedHttpVerb";
+    /// `InternalError`.
+    pub const INTERNAL_ERROR: &str = "InternalError";
 }
 
 /// A failure of an ingestion call, turned into the service's error form on the way out.
