@@ -148,7 +148,7 @@ impl ApiError {
     pub fn product_type_filter() -> Self {
         ApiError::bad_request(
             "ProductTypeFilter[0]",
-            "The field is invalid (value 'Application').",
+            "The field is invalid (value 'Application')",
         )
     }
     /// `400 ICH50400` of a feature the offer type does not have (a test drive).
