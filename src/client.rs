@@ -13,6 +13,7 @@ use crate::auth::{ClientSecretCredential, TokenCredential};
 use crate::error::Error;
 use crate::generated::Client;
 use crate::net::{check_secure, USER_AGENT};
+use crate::pipeline::headers::{self, DefaultHeaders, PUBLISHER_ID_HEADER};
 use crate::pipeline::Pipeline;
 use crate::retry::RetryPolicy;
 
@@ -21,6 +22,11 @@ pub const DEFAULT_ENDPOINT: &str = "https://api.partner.microsoft.com/v1.0/inges
 
 /// Most pages a stream follows unless configured otherwise.
 const DEFAULT_MAX_PAGES: usize = 10_000;
+
+/// The environment variable with the API's base URL.
+pub(crate) const ENDPOINT_VAR: &str = "PARTNER_CENTER_ENDPOINT";
+/// The environment variable with the account's numeric publisher id.
+pub(crate) const PUBLISHER_ID_VAR: &str = "PARTNER_CENTER_PUBLISHER_ID";
 
 /// Configures a [`Client`].
 pub struct ClientBuilder {
@@ -32,6 +38,9 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
     max_pages: usize,
+    publisher_id: Option<String>,
+    /// `(name, value)` as given; checked by [`ClientBuilder::build`].
+    default_headers: Vec<(String, String)>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -44,6 +53,8 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("own_http_client", &self.http.is_some())
             .field("max_pages", &self.max_pages)
+            .field("publisher_id", &self.publisher_id)
+            .field("default_headers", &headers::Shown(&self.default_headers))
             .finish()
     }
 }
@@ -112,8 +123,91 @@ impl ClientBuilder {
         self
     }
 
+    /// The account's numeric publisher id, sent as the `x-ms-publisherId`
+    /// header on every API call. Since 2026 the service refuses calls
+    /// without it for some accounts ("PublisherId is a required header").
+    /// [`ClientBuilder::with_env`] reads it from `PARTNER_CENTER_PUBLISHER_ID`.
+    /// It must be a positive number; [`build`](Self::build) says so if not.
+    /// It takes precedence over a [`default_header`](Self::default_header)
+    /// of the same name.
+    pub fn publisher_id(mut self, id: impl fmt::Display) -> Self {
+        self.publisher_id = Some(id.to_string().trim().to_string());
+        self
+    }
+
+    /// A header sent on every API call (not on uploads to Azure Storage),
+    /// for a header the service starts to require before this crate knows
+    /// it. A later value of the same name replaces an earlier one; a header
+    /// a request sets itself is left alone. [`build`](Self::build) refuses
+    /// an invalid name or value, and the headers the client sets itself
+    /// (`Authorization`, `Client-Request-ID`, `If-Match`, `Content-Type`, …).
+    ///
+    /// Values whose name or shape looks secret (`…key`, `…secret`,
+    /// `…token`, `Authorization`-like names, bearer tokens) are marked
+    /// sensitive and never shown in `Debug` output or logs.
+    ///
+    /// ```no_run
+    /// # fn run() -> partner_center_ingestion::Result<()> {
+    /// use partner_center_ingestion::{auth::StaticTokenCredential, Client};
+    ///
+    /// let client = Client::builder(StaticTokenCredential::new("token"))
+    ///     .publisher_id(12345678)
+    ///     .default_header("x-ms-new-required-header", "value")
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.default_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Applies the settings of the environment on top of this builder:
+    /// the endpoint from `PARTNER_CENTER_ENDPOINT` and the publisher id
+    /// from `PARTNER_CENTER_PUBLISHER_ID`, each when set and not empty.
+    /// [`Client::from_env`] calls it; call it yourself when you bring your
+    /// own credential.
+    ///
+    /// A publisher id that is not a positive number is an
+    /// [`Error::Config`] naming the variable.
+    pub fn with_env(mut self) -> Result<Self, Error> {
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(endpoint) = var(ENDPOINT_VAR) {
+            self = self.endpoint(endpoint);
+        }
+        if let Some(id) = var(PUBLISHER_ID_VAR) {
+            headers::check_publisher_id(&id)
+                .map_err(|why| Error::Config(format!("{PUBLISHER_ID_VAR}: {why}")))?;
+            self = self.publisher_id(id);
+        }
+        Ok(self)
+    }
+
+    /// The headers to send on every call, checked.
+    fn checked_headers(&self) -> Result<DefaultHeaders, Error> {
+        let mut checked = DefaultHeaders::default();
+        for (name, value) in &self.default_headers {
+            checked
+                .add(name, value)
+                .map_err(|why| Error::Config(format!("ClientBuilder::default_header: {why}")))?;
+        }
+        if let Some(id) = &self.publisher_id {
+            headers::check_publisher_id(id)
+                .map_err(|why| Error::Config(format!("ClientBuilder::publisher_id: {why}")))?;
+            checked
+                .add(PUBLISHER_ID_HEADER, id)
+                .map_err(Error::Config)?;
+        }
+        Ok(checked)
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
+        let default_headers = self.checked_headers()?;
         let base = Url::parse(self.endpoint.trim()).map_err(|e| {
             Error::Config(format!(
                 "the endpoint `{}` is not a URL ({e}); the default is {DEFAULT_ENDPOINT}",
@@ -151,6 +245,7 @@ impl ClientBuilder {
             base,
             self.max_pages,
             per_request,
+            default_headers,
         );
         Ok(Client::new_with_client(&baseurl, http, pipeline))
     }
@@ -168,23 +263,20 @@ impl Client {
             user_agent: None,
             http: None,
             max_pages: DEFAULT_MAX_PAGES,
+            publisher_id: None,
+            default_headers: Vec::new(),
         }
     }
 
     /// A client configured from the environment: the credential from
     /// `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` and
     /// `AZURE_AUTHORITY_HOST` (see [`ClientSecretCredential::from_env`]), the
-    /// endpoint from `PARTNER_CENTER_ENDPOINT` (default [`DEFAULT_ENDPOINT`]).
+    /// endpoint from `PARTNER_CENTER_ENDPOINT` (default [`DEFAULT_ENDPOINT`])
+    /// and the publisher id from `PARTNER_CENTER_PUBLISHER_ID` (see
+    /// [`ClientBuilder::with_env`]).
     pub fn from_env() -> Result<Client, Error> {
         let credential = ClientSecretCredential::from_env()?;
-        let mut builder = Client::builder(credential);
-        if let Some(endpoint) = std::env::var("PARTNER_CENTER_ENDPOINT")
-            .ok()
-            .filter(|e| !e.trim().is_empty())
-        {
-            builder = builder.endpoint(endpoint);
-        }
-        builder.build()
+        Client::builder(credential).with_env()?.build()
     }
 
     /// The API's base URL.

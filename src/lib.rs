@@ -13,6 +13,7 @@ mod pipeline;
 pub mod retry;
 mod secret;
 mod sensitive;
+mod throttle;
 pub mod workflows;
 
 pub use client::{ClientBuilder, DEFAULT_ENDPOINT};

@@ -23,6 +23,13 @@
 //! URL or an absolute one is followed too, its query sent back byte for
 //! byte. A link to another host is refused: the request would carry the
 //! bearer token there.
+//!
+//! A `nextLink` the service itself sent has been seen to answer `404` for a
+//! while (2023). Such a link is tried again a few times, with a short
+//! growing wait ([`NEXT_LINK_RETRIES`]); if it stays broken the stream ends
+//! with [`Error::Paging`] naming the page it could not fetch. A stream never
+//! ends early without an error: a caller deciding from a list that an offer
+//! does not exist must see the whole list.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -34,9 +41,27 @@ use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::error::{from_generated, Error};
+use crate::error::Error;
+use crate::pipeline::bridge::from_generated;
 use crate::pipeline::Pipeline;
+use crate::retry::RetryPolicy;
 use crate::sensitive::redact;
+
+/// How often a `nextLink` answering `404` is tried again before the stream
+/// ends with [`Error::Paging`].
+pub const NEXT_LINK_RETRIES: u32 = 4;
+
+/// Waits between the tries of a `nextLink` that answered `404`: 100 ms
+/// doubling, with jitter (at most about 1.5 s in all).
+fn next_link_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: NEXT_LINK_RETRIES + 1,
+        initial_delay: std::time::Duration::from_millis(100),
+        max_delay: std::time::Duration::from_millis(800),
+        max_retry_after: std::time::Duration::from_secs(2),
+        budget: std::time::Duration::from_secs(10),
+    }
+}
 
 /// A page of a collection.
 pub(crate) trait Page: DeserializeOwned + Send + 'static {
@@ -113,7 +138,9 @@ where
             Next::Done => return None,
             Next::Fail(error) => return Some((Err(error), state)),
             Next::First(future) => future.await.map(ResponseValue::into_inner),
-            Next::Link(link) => fetch_page(pipeline, http, operation, path, &link).await,
+            Next::Link(link) => {
+                fetch_linked_page(pipeline, http, operation, path, &link, state.pages + 1).await
+            }
         };
         let (items, next_link) = match page {
             Ok(page) => page.into_parts(),
@@ -143,6 +170,47 @@ where
         }
         Some((Ok(items), state))
     })
+}
+
+/// Fetches page number `page` (1 for the first) from `link`, trying again
+/// while it answers `404`.
+async fn fetch_linked_page<P: Page>(
+    pipeline: &Pipeline,
+    http: &reqwest::Client,
+    operation: &'static str,
+    path: &'static str,
+    link: &str,
+    page: usize,
+) -> crate::Result<P> {
+    let policy = next_link_policy();
+    let mut tries = 0u32;
+    let result = crate::retry::drive(&policy, |_| {
+        tries += 1;
+        async move {
+            match fetch_page::<P>(pipeline, http, operation, path, link).await {
+                Err(e) if e.status() == Some(http::StatusCode::NOT_FOUND) => {
+                    tracing::warn!(page, next_link = %redact(link), "the page link answered 404; trying again");
+                    crate::retry::Outcome::Retry {
+                        error: e,
+                        retry_after: None,
+                    }
+                }
+                other => crate::retry::Outcome::Done(other),
+            }
+        }
+    })
+    .await;
+    match result {
+        Ok(done) => done,
+        Err(e) => Err(Error::Paging {
+            operation,
+            reason: format!(
+                "the link to page {page} (`{}`), which the service sent with page {}, answered 404 Not Found {tries} times in a row; the list is incomplete from there, so nothing may be concluded from it (try again later). Last answer: {e}",
+                redact(link),
+                page - 1
+            ),
+        }),
+    }
 }
 
 async fn fetch_page<P: Page>(

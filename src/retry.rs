@@ -11,7 +11,14 @@
 //! * Between tries the wait doubles from [`RetryPolicy::initial_delay`], with
 //!   jitter, up to [`RetryPolicy::max_delay`]; no try starts once
 //!   [`RetryPolicy::budget`] has passed since the first.
+//!
+//! One loop does this for everything the crate retries: the request
+//! pipeline, the blob uploader, the `nextLink` of a page that answered 404
+//! (and, through the same function, the token requests). Each caller says
+//! what one try is and whether its failure is worth another
+//! ([`Outcome`]); `drive` counts the tries, waits and stops.
 
+use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
@@ -86,6 +93,76 @@ impl RetryPolicy {
         let half = full / 2;
         half + half.mul_f64(fastrand::f64())
     }
+}
+
+/// What one try of an operation came to, as [`drive`] needs to know.
+pub(crate) enum Outcome<T, E> {
+    /// The operation is over, well or badly: `drive` returns `Ok` of it.
+    Done(T),
+    /// The try failed in a way another try may mend, after the wait the
+    /// policy gives (`retry_after`, when the server said how long). If the
+    /// policy allows no further try, `drive` returns `Err(error)`.
+    Retry {
+        /// What to return if no further try is allowed.
+        error: E,
+        /// The server's `Retry-After`, read with [`retry_after`].
+        retry_after: Option<Duration>,
+    },
+    /// The try itself mended the cause (for example it renewed a token the
+    /// service refused): try again at once, without waiting. The caller
+    /// makes sure this happens a bounded number of times.
+    Again,
+}
+
+/// Runs `attempt` (called with 1 for the first try, 2 for the second…)
+/// until it is [`Outcome::Done`] or `policy` allows no further try: the one
+/// retry loop of the crate. Between tries it waits
+/// [`RetryPolicy::delay`] (backoff with jitter, or the server's
+/// `Retry-After`, capped); no try starts after [`RetryPolicy::max_attempts`]
+/// tries or once the wait would end past [`RetryPolicy::budget`]. Whether a
+/// failure may be retried at all (status, idempotency, whether the body can
+/// be sent again) is the caller's to say, with [`Outcome::Retry`]; see
+/// [`is_retryable_status`] and [`is_retryable_transport`].
+///
+/// The token requests in `crate::auth` can use it as
+/// `retry::drive(&policy, |_| async { … }).await`.
+pub(crate) async fn drive<T, E, F, Fut>(policy: &RetryPolicy, mut attempt: F) -> Result<T, E>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Outcome<T, E>>,
+{
+    let started = tokio::time::Instant::now();
+    let mut tries = 0u32;
+    loop {
+        tries += 1;
+        match attempt(tries).await {
+            Outcome::Done(value) => return Ok(value),
+            Outcome::Again => continue,
+            Outcome::Retry { error, retry_after } => {
+                let wait = policy.delay(tries, retry_after);
+                if !policy.allows(tries, started.elapsed(), wait) {
+                    tracing::debug!(attempt = tries, "no further try allowed");
+                    return Err(error);
+                }
+                // Free what the failed try holds (a connection) before waiting.
+                drop(error);
+                tracing::debug!(
+                    attempt = tries,
+                    wait_ms = wait.as_millis() as u64,
+                    "waiting before the next try"
+                );
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+/// Whether a request that got no answer may be sent again: always when the
+/// connection was never made (the server never saw it); after a timeout or
+/// a failure while sending, only for an idempotent method.
+pub(crate) fn is_retryable_transport(error: &reqwest::Error, method: &Method) -> bool {
+    error.is_connect()
+        || (is_idempotent(method) && (error.is_timeout() || error.is_request() || error.is_body()))
 }
 
 /// Whether a method may be sent twice without changing the outcome.
@@ -170,6 +247,68 @@ mod tests {
             b.delay(1, Some(Duration::from_secs(3600))),
             b.max_retry_after
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_driver_counts_waits_and_stops() {
+        let policy = RetryPolicy {
+            max_attempts: 4,
+            initial_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(4),
+            max_retry_after: Duration::from_secs(10),
+            budget: Duration::from_secs(60),
+        };
+        // Always failing: four tries, then the last error.
+        let started = tokio::time::Instant::now();
+        let mut seen = Vec::new();
+        let result: Result<(), u32> = drive(&policy, |n| {
+            seen.push(n);
+            async move {
+                Outcome::Retry {
+                    error: n,
+                    retry_after: None,
+                }
+            }
+        })
+        .await;
+        assert_eq!(result, Err(4));
+        assert_eq!(seen, [1, 2, 3, 4]);
+        // Waits of 0.5–1 s, 1–2 s and 2–4 s.
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(3_500) && waited <= Duration::from_secs(7),
+            "{waited:?}"
+        );
+
+        // Retry-After is honoured; `Again` does not wait; success ends it.
+        let started = tokio::time::Instant::now();
+        let result: Result<&str, ()> = drive(&policy, |n| async move {
+            match n {
+                1 => Outcome::Retry {
+                    error: (),
+                    retry_after: Some(Duration::from_secs(7)),
+                },
+                2 => Outcome::Again,
+                _ => Outcome::Done("done"),
+            }
+        })
+        .await;
+        assert_eq!(result, Ok("done"));
+        assert_eq!(started.elapsed(), Duration::from_secs(7));
+
+        // The budget stops a wait that would end too late.
+        let tight = RetryPolicy {
+            budget: Duration::from_secs(5),
+            ..policy
+        };
+        let result: Result<(), &str> = drive(&tight, |_| async {
+            Outcome::Retry {
+                error: "late",
+                retry_after: Some(Duration::from_secs(6)),
+            }
+        })
+        .await;
+        assert_eq!(result, Err("late"));
     }
 
     #[test]

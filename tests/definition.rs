@@ -456,7 +456,7 @@ fn the_sample_definition_loads_and_its_schema_file_is_current() {
     assert_eq!(
         current,
         definition::json_schema(),
-        "examples/offer.schema.json is stale: run `cargo run --example publish_offer -- --write-schema examples/offer.schema.json`"
+        "examples/offer.schema.json is stale: run `cargo run -p partner-center-cli -- schema examples/offer.schema.json`"
     );
 }
 

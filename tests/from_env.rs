@@ -1,10 +1,13 @@
 //! Configuration from the environment. One test, because the environment
 //! is shared by the whole process.
 
+mod support;
+
 use partner_center_ingestion::auth::{AuthError, ClientSecretCredential};
 use partner_center_ingestion::{Client, Error, DEFAULT_ENDPOINT};
 
-const VARS: [&str; 5] = [
+const VARS: [&str; 6] = [
+    "PARTNER_CENTER_PUBLISHER_ID",
     "AZURE_TENANT_ID",
     "AZURE_CLIENT_ID",
     "AZURE_CLIENT_SECRET",
@@ -105,4 +108,56 @@ fn configuration_from_the_environment() {
     let error = ClientSecretCredential::from_env().unwrap_err();
     assert!(error.to_string().contains("tenant id"), "{error}");
     assert!(!format!("{error} {error:?}").contains("env-secret-never-shown"));
+
+    // The publisher id: checked, named when wrong, and sent on every call.
+    set(&[
+        TENANT,
+        CLIENT,
+        SECRET,
+        ("PARTNER_CENTER_PUBLISHER_ID", "my-seller"),
+    ]);
+    let error = Client::from_env().unwrap_err();
+    let shown = error.to_string();
+    assert!(
+        matches!(error, Error::Config(_)) && shown.contains("PARTNER_CENTER_PUBLISHER_ID"),
+        "{shown}"
+    );
+    publisher_id_from_the_environment_is_sent();
+}
+
+fn publisher_id_from_the_environment_is_sent() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = MockServer::start().await;
+        support::mount_token_endpoint(&server, support::TOKEN, 3600).await;
+        Mock::given(method("GET"))
+            .and(path(format!("{}/products/p-1", support::BASE_PATH)))
+            .respond_with(ResponseTemplate::new(200).set_body_json(support::product(1)))
+            .mount(&server)
+            .await;
+        let endpoint = format!("{}{}", server.uri(), support::BASE_PATH);
+        set(&[
+            ("AZURE_TENANT_ID", support::TENANT),
+            CLIENT,
+            SECRET,
+            ("AZURE_AUTHORITY_HOST", &server.uri()),
+            ("PARTNER_CENTER_ENDPOINT", &endpoint),
+            ("PARTNER_CENTER_PUBLISHER_ID", " 31415926 "),
+        ]);
+        let client = Client::from_env().unwrap();
+        client.get_product().product_id("p-1").send().await.unwrap();
+        let calls = support::received_on(&server, support::BASE_PATH).await;
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].headers["x-ms-publisherid"], "31415926");
+        // The token request is not an API call: it does not carry it.
+        let token_calls = support::received_on(&server, &support::v1_token_path()).await;
+        assert_eq!(token_calls.len(), 1);
+        assert!(token_calls[0].headers.get("x-ms-publisherid").is_none());
+    });
 }

@@ -271,3 +271,73 @@ async fn the_number_of_pages_is_bounded() {
     );
     assert_eq!(pages.served.load(std::sync::atomic::Ordering::SeqCst), 5);
 }
+
+/// A server whose first page links to `$skipToken=page2`, which answers 404
+/// `broken` times before it answers its one item.
+async fn broken_link_server(broken: u64) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(query_param_is_missing("$skipToken"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "value": [product(0), product(1)],
+            "nextLink": "v1.0/ingestion/products?$skipToken=page2"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(query_param("$skipToken", "page2"))
+        .respond_with(ResponseTemplate::new(404).insert_header("request-id", "req-404"))
+        .up_to_n_times(broken)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(query_param("$skipToken", "page2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "value": [product(2)] })))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_next_link_answering_404_for_a_while_is_tried_again() {
+    let server = broken_link_server(2).await;
+    let client = client_for(&server);
+    let products: Vec<_> = client.list_products().stream().try_collect().await.unwrap();
+    assert_eq!(products.len(), 3, "nothing lost");
+    assert_eq!(
+        received_on(&server, BASE_PATH).await.len(),
+        4,
+        "the first page, two 404s, the second page"
+    );
+}
+
+#[tokio::test]
+async fn a_next_link_that_stays_broken_ends_the_stream_with_an_error_naming_the_page() {
+    let server = broken_link_server(u64::MAX).await;
+    let client = client_for(&server);
+    let results: Vec<Result<_, Error>> = client.list_products().stream().collect().await;
+    assert_eq!(results.len(), 3, "two items, then the error, then the end");
+    assert!(results[0].is_ok() && results[1].is_ok());
+    let error = results[2].as_ref().unwrap_err();
+    let Error::Paging { operation, reason } = error else {
+        panic!("expected Error::Paging, got {error:?}");
+    };
+    assert_eq!(*operation, "list_products");
+    for part in [
+        "page 2",
+        "skipToken=page2",
+        "404",
+        "incomplete",
+        "request id req-404",
+    ] {
+        assert!(reason.contains(part), "`{reason}` lacks `{part}`");
+    }
+    let tries = 1 + partner_center_ingestion::paging::NEXT_LINK_RETRIES as usize;
+    assert_eq!(
+        received_on(&server, BASE_PATH).await.len(),
+        1 + tries,
+        "the first page, then every try of the broken link"
+    );
+}

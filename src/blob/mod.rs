@@ -55,7 +55,7 @@ use http::StatusCode;
 use md5::{Digest as _, Md5};
 use tokio::io::AsyncRead;
 
-use crate::retry::{self, RetryPolicy};
+use crate::retry::{self, Outcome, RetryPolicy};
 use crate::secret::SasUri;
 
 mod blocks;
@@ -462,90 +462,98 @@ impl BlobUploader {
         Ok((block.index, size, sent.retries))
     }
 
-    /// Sends a request, retrying as [`BlobUploader::retry_policy`] says.
+    /// Sends a request, retrying as [`BlobUploader::retry_policy`] says
+    /// (through [`retry::drive`], the crate's one retry loop).
     async fn send(
         &self,
         target: &Target,
         operation: Operation,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Sent, UploadError> {
-        let policy = &self.retry;
-        let started = tokio::time::Instant::now();
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let mut request = build().header("x-ms-version", STORAGE_VERSION);
-            if let Some(timeout) = self.timeout {
-                request = request.timeout(timeout);
-            }
-            let may_retry = |wait: Duration| policy.allows(attempt, started.elapsed(), wait);
-            match request.send().await {
-                Ok(response) if response.status().is_success() => {
-                    tracing::debug!(
-                        blob = %target.shown,
-                        %operation,
-                        attempt,
-                        status = response.status().as_u16(),
-                        "stored"
-                    );
-                    return Ok(Sent {
-                        response,
-                        retries: attempt - 1,
-                    });
+        let operation = &operation;
+        let build = &build;
+        let mut attempts = 0u32;
+        let ended = retry::drive(&self.retry, |attempt| {
+            attempts = attempt;
+            async move {
+                let mut request = build().header("x-ms-version", STORAGE_VERSION);
+                if let Some(timeout) = self.timeout {
+                    request = request.timeout(timeout);
                 }
-                Ok(response) => {
-                    let status = response.status();
-                    if is_retryable(status) {
-                        let wait = policy.delay(attempt, retry::retry_after(response.headers()));
-                        if may_retry(wait) {
-                            tracing::warn!(
-                                blob = %target.shown,
-                                %operation,
-                                attempt,
-                                status = status.as_u16(),
-                                wait_ms = wait.as_millis() as u64,
-                                "Storage asked to retry; waiting"
-                            );
-                            drop(response);
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
+                match request.send().await {
+                    Ok(response) if response.status().is_success() => {
+                        tracing::debug!(
+                            blob = %target.shown,
+                            %operation,
+                            attempt,
+                            status = response.status().as_u16(),
+                            "stored"
+                        );
+                        Outcome::Done(Ok(Sent {
+                            response,
+                            retries: attempt - 1,
+                        }))
                     }
-                    let error = StorageError::read(response, target).await;
-                    tracing::debug!(blob = %target.shown, %operation, attempt, %error, "refused");
-                    return Err(target.error(UploadErrorKind::Storage {
-                        operation,
-                        attempts: attempt,
-                        error: Box::new(error),
-                    }));
-                }
-                Err(error) => {
-                    let error = error.without_url();
-                    let retryable = error.is_timeout()
-                        || error.is_connect()
-                        || error.is_request()
-                        || error.is_body();
-                    let wait = policy.delay(attempt, None);
-                    if retryable && may_retry(wait) {
+                    Ok(response) if is_retryable(response.status()) => {
                         tracing::warn!(
                             blob = %target.shown,
                             %operation,
                             attempt,
-                            %error,
-                            wait_ms = wait.as_millis() as u64,
-                            "request failed; retrying"
+                            status = response.status().as_u16(),
+                            "Storage asked to retry"
                         );
-                        tokio::time::sleep(wait).await;
-                        continue;
+                        let retry_after = retry::retry_after(response.headers());
+                        Outcome::Retry {
+                            error: Ok(response),
+                            retry_after,
+                        }
                     }
-                    tracing::debug!(blob = %target.shown, %operation, attempt, %error, "failed");
-                    return Err(target.error(UploadErrorKind::Transport {
-                        operation,
-                        attempts: attempt,
-                        timed_out: error.is_timeout(),
-                        source: error,
-                    }));
+                    Ok(response) => Outcome::Done(Err(Ok(response))),
+                    Err(error) => {
+                        let error = error.without_url();
+                        // Every call here is an idempotent PUT.
+                        if retry::is_retryable_transport(&error, &http::Method::PUT) {
+                            tracing::warn!(
+                                blob = %target.shown,
+                                %operation,
+                                attempt,
+                                %error,
+                                "request failed; it may be retried"
+                            );
+                            Outcome::Retry {
+                                error: Err(error),
+                                retry_after: None,
+                            }
+                        } else {
+                            Outcome::Done(Err(Err(error)))
+                        }
+                    }
                 }
+            }
+        })
+        .await;
+        let failed = match ended {
+            Ok(Ok(sent)) => return Ok(sent),
+            Ok(Err(failed)) | Err(failed) => failed,
+        };
+        match failed {
+            Ok(response) => {
+                let error = StorageError::read(response, target).await;
+                tracing::debug!(blob = %target.shown, %operation, attempts, %error, "refused");
+                Err(target.error(UploadErrorKind::Storage {
+                    operation: *operation,
+                    attempts,
+                    error: Box::new(error),
+                }))
+            }
+            Err(error) => {
+                tracing::debug!(blob = %target.shown, %operation, attempts, %error, "failed");
+                Err(target.error(UploadErrorKind::Transport {
+                    operation: *operation,
+                    attempts,
+                    timed_out: error.is_timeout(),
+                    source: error,
+                }))
             }
         }
     }

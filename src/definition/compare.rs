@@ -10,7 +10,7 @@ use super::diff::{
 };
 use super::load::{Definition, LocalFile};
 use super::state::{Image, Snapshot};
-use crate::workflows::{ImageKind, Plan, ProcessedPackage};
+use crate::workflows::{ImageKind, Phase, Plan, ProcessedPackage};
 
 /// The work that makes the service match, with the changes it shows.
 #[derive(Debug, Default)]
@@ -265,16 +265,22 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
         }
     }
     if snap.offer.is_some() {
-        match snap.last_submission.as_deref() {
+        match &snap.latest {
             None => work
                 .set
                 .notes
                 .push("the offer has never been submitted".to_string()),
-            Some(s @ ("Failed" | "FailedInCertification" | "ReadyToPublish")) => work
-                .set
-                .notes
-                .push(format!("the offer's last submission stopped at {s}")),
-            Some(_) => {}
+            Some(latest) => match latest.phase() {
+                Phase::Failed | Phase::PreviewReady => work.set.notes.push(format!(
+                    "the offer's last submission stopped at {}",
+                    latest.substate_name()
+                )),
+                Phase::Moving => work
+                    .set
+                    .notes
+                    .push(format!("{} is in progress", latest.summary())),
+                _ => {}
+            },
         }
     }
     work

@@ -36,7 +36,7 @@
 //! ```
 //!
 //! The format is [`OfferDefinition`]; [`json_schema`] gives its JSON Schema
-//! (`cargo run --example publish_offer -- --write-schema FILE` writes it;
+//! (`partner-center schema FILE` writes it;
 //! `examples/offer.schema.json` is kept current by a test). Keys it does not
 //! know are refused, with the key's path, line and the nearest known key.
 //! File paths are relative to the definition file.
@@ -77,6 +77,7 @@ mod diff;
 mod format;
 mod load;
 mod options;
+mod publish;
 mod reconcile;
 mod state;
 
@@ -90,7 +91,7 @@ pub use format::{
     TechnicalConfiguration, Visibility,
 };
 pub use load::{Definition, DefinitionError, Format, LocalFile};
-pub use options::{ApplyOptions, Publish};
+pub use options::{ApplyOptions, IfInProgress, Publish};
 pub use reconcile::{apply, plan, Applied};
 
 /// The JSON Schema of the definition format ([`OfferDefinition`]), for

@@ -15,6 +15,26 @@ pub enum Publish {
     Live,
 }
 
+/// What `apply` does when the offer already has a submission in progress
+/// that is not for the drafts this apply would submit (the service runs
+/// one submission per offer at a time).
+///
+/// A submission in progress for exactly the drafts this apply would submit
+/// (the definition already matches the service: a run that was stopped
+/// after submitting and started again) is never a conflict: `apply` carries
+/// it on to the target it was asked for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IfInProgress {
+    /// Stop before writing anything, naming the submission (the default).
+    #[default]
+    Fail,
+    /// Wait until it finishes (preview ready, live or failed), then go on.
+    Wait,
+    /// Cancel it first. One that was promoted cannot be cancelled: that is
+    /// an error, and nothing is written.
+    Cancel,
+}
+
 type ProgressSink = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// How `plan` and `apply` go about it.
@@ -23,6 +43,8 @@ pub struct ApplyOptions {
     pub(super) prune: bool,
     pub(super) publish: Publish,
     pub(super) publish_unchanged: bool,
+    pub(super) if_in_progress: IfInProgress,
+    pub(super) wait_for_preview: bool,
     pub(super) processing: Duration,
     pub(super) certification: Duration,
     pub(super) progress: Option<ProgressSink>,
@@ -34,6 +56,8 @@ impl std::fmt::Debug for ApplyOptions {
             .field("prune", &self.prune)
             .field("publish", &self.publish)
             .field("publish_unchanged", &self.publish_unchanged)
+            .field("if_in_progress", &self.if_in_progress)
+            .field("wait_for_preview", &self.wait_for_preview)
             .field("processing", &self.processing)
             .field("certification", &self.certification)
             .finish_non_exhaustive()
@@ -46,6 +70,8 @@ impl Default for ApplyOptions {
             prune: false,
             publish: Publish::Never,
             publish_unchanged: false,
+            if_in_progress: IfInProgress::Fail,
+            wait_for_preview: true,
             processing: Duration::from_secs(3600),
             certification: Duration::from_secs(7 * 24 * 3600),
             progress: None,
@@ -80,6 +106,21 @@ impl ApplyOptions {
     /// earlier run started but did not end).
     pub fn publish_unchanged(mut self, always: bool) -> Self {
         self.publish_unchanged = always;
+        self
+    }
+
+    /// What to do when the offer already has another submission in
+    /// progress (default [`IfInProgress::Fail`]).
+    pub fn if_in_progress(mut self, policy: IfInProgress) -> Self {
+        self.if_in_progress = policy;
+        self
+    }
+
+    /// With [`Publish::Preview`]: whether to wait until preview is ready
+    /// (the default) or return as soon as the submission is made, leaving
+    /// a later job to wait for it. [`Publish::Live`] always waits.
+    pub fn wait_for_preview(mut self, wait: bool) -> Self {
+        self.wait_for_preview = wait;
         self
     }
 

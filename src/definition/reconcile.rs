@@ -11,7 +11,7 @@ use super::diff::{
 use super::load::{short_hash, Definition, LocalFile};
 use crate::workflows::{
     ImageKind, Listing, NewOffer, NewPlan, Offer, OfferAvailability, Plan, PlanAvailability,
-    Preview, ProcessedPackage, Property, Publisher, ResellerConfiguration, TechnicalConfiguration,
+    ProcessedPackage, Property, Publisher, ResellerConfiguration, TechnicalConfiguration,
     WorkflowError,
 };
 
@@ -24,12 +24,26 @@ pub struct Applied {
     /// The changes it made (empty: the service already matched).
     pub changes: ChangeSet,
     /// The substate the publish ended in (`ReadyToPublish`, `InStore`), if
-    /// it published.
+    /// it published and waited.
     pub published: Option<String>,
+    /// The submission it made or carried on, if it published.
+    pub submission_id: Option<String>,
+}
+
+impl Applied {
+    fn new(changes: ChangeSet, outcome: Option<publish::Outcome>) -> Applied {
+        let outcome = outcome.unwrap_or_default();
+        Applied {
+            changes,
+            published: outcome.reached,
+            submission_id: outcome.submission_id,
+        }
+    }
 }
 
 use super::compare::compare;
 use super::options::{ApplyOptions, Publish};
+use super::publish;
 use super::state::{snapshot, Image};
 
 /// Every difference between `def` and the service: what `apply` with the
@@ -115,22 +129,42 @@ pub async fn apply(
     let o = def.offer();
     let snap = snapshot(publisher, def).await?;
     let work = compare(def, &snap, options.prune);
+    // One submission per offer at a time: settled before anything is written.
+    let carry = publish::before_writing(
+        publisher,
+        snap.latest.as_ref(),
+        !work.set.is_empty(),
+        options,
+    )
+    .await?;
     if work.set.is_empty() {
         options.say(format!("offer {}: no changes", o.offer_id));
-        let published = if options.publish != Publish::Never
-            && (options.publish_unchanged || snap.publish_unfinished(options.publish))
-        {
-            let offer = snap.offer.clone().ok_or_else(|| {
-                WorkflowError::Unexpected("an offer with no changes does not exist".into())
-            })?;
-            Some(publish(publisher, &offer, options).await?)
-        } else {
-            None
+        let outcome = match (&snap.offer, carry) {
+            (Some(offer), Some(moving)) => {
+                Some(publish::carry_on(publisher, offer, moving, options).await?)
+            }
+            (Some(offer), None) if options.publish != Publish::Never => {
+                let ready = snap.latest.as_ref().and_then(|s| s.ready_preview());
+                match ready {
+                    Some(preview)
+                        if options.publish == Publish::Live && !options.publish_unchanged =>
+                    {
+                        Some(publish::promote_ready(publisher, offer, preview, options).await?)
+                    }
+                    _ if options.publish_unchanged || snap.publish_unfinished(options.publish) => {
+                        Some(publish::publish(publisher, offer, options).await?)
+                    }
+                    _ => None,
+                }
+            }
+            (None, _) if options.publish != Publish::Never => {
+                return Err(WorkflowError::Unexpected(
+                    "an offer with no changes does not exist".into(),
+                ))
+            }
+            _ => None,
         };
-        return Ok(Applied {
-            changes: work.set,
-            published,
-        });
+        return Ok(Applied::new(work.set, outcome));
     }
 
     let offer = match &snap.offer {
@@ -196,20 +230,32 @@ pub async fn apply(
                     .cloned();
                 match done {
                     Some(p) => Some(p),
-                    None => {
-                        let staged = Staged::new(file)?;
-                        let package = publisher
-                            .upload_package(&offer, &staged.path, options.processing)
-                            .await
-                            .map_err(|e| about_file("package", file, e))?;
-                        options.say(format!(
-                            "uploaded and processed package {} (as {}, {})",
-                            file.file_name(),
-                            package.file_name(),
-                            package.id()
-                        ));
-                        Some(package)
-                    }
+                    None => match publisher
+                        .finish_processing_package(&offer, file.upload_name(), options.processing)
+                        .await?
+                    {
+                        Some(p) => {
+                            options.say(format!(
+                                "package {} was uploaded before and is now processed; using it",
+                                p.file_name()
+                            ));
+                            Some(p)
+                        }
+                        None => {
+                            let staged = Staged::new(file)?;
+                            let package = publisher
+                                .upload_package(&offer, &staged.path, options.processing)
+                                .await
+                                .map_err(|e| about_file("package", file, e))?;
+                            options.say(format!(
+                                "uploaded and processed package {} (as {}, {})",
+                                file.file_name(),
+                                package.file_name(),
+                                package.id()
+                            ));
+                            Some(package)
+                        }
+                    },
                 }
             }
         });
@@ -338,15 +384,12 @@ pub async fn apply(
         options.say(format!("deleted plan {} (prune)", plan.plan_id()));
     }
 
-    let published = if options.publish != Publish::Never {
-        Some(publish(publisher, &offer, options).await?)
+    let outcome = if options.publish != Publish::Never {
+        Some(publish::publish(publisher, &offer, options).await?)
     } else {
         None
     };
-    Ok(Applied {
-        changes: work.set,
-        published,
-    })
+    Ok(Applied::new(work.set, outcome))
 }
 
 /// Sets a plan's name (its variant's `friendlyName`), with the etag read.
@@ -400,23 +443,4 @@ async fn delete_image(
         image.file_name, image.kind
     ));
     Ok(())
-}
-
-async fn publish(publisher: &Publisher, offer: &Offer, options: &ApplyOptions) -> Result<String> {
-    let submission = publisher.submit::<Preview>(offer).await?;
-    options.say(format!("submitted to preview ({})", submission.id()));
-    let preview = publisher.wait(submission, options.certification).await?;
-    options.say(format!("preview is ready ({})", preview.substate()));
-    if options.publish == Publish::Preview {
-        return Ok(preview.substate().to_string());
-    }
-    let live = publisher.promote(preview).await?;
-    options.say("promoted to live");
-    let live = publisher.wait(live, options.certification).await?;
-    options.say(format!(
-        "offer {} is live ({})",
-        offer.offer_id(),
-        live.substate()
-    ));
-    Ok(live.substate().to_string())
 }

@@ -8,8 +8,8 @@ use super::diff::as_json;
 use super::load::Definition;
 use super::options::Publish;
 use crate::workflows::{
-    Listing, Offer, OfferAvailability, Plan, PlanAvailability, ProcessedPackage, Property,
-    Publisher, ResellerConfiguration, TechnicalConfiguration, WorkflowError,
+    Listing, Offer, OfferAvailability, Phase, Plan, PlanAvailability, ProcessedPackage, Property,
+    Publisher, ResellerConfiguration, SubmissionStatus, TechnicalConfiguration, WorkflowError,
 };
 
 type Result<T, E = WorkflowError> = std::result::Result<T, E>;
@@ -54,18 +54,19 @@ pub(super) struct Snapshot {
     pub(super) packages: Vec<ProcessedPackage>,
     pub(super) all_plans: Vec<Plan>,
     pub(super) plans: Vec<PlanState>,
-    /// The substate of the offer's last submission (`None`: never submitted).
-    pub(super) last_submission: Option<String>,
+    /// The offer's latest submission (`None`: never submitted).
+    pub(super) latest: Option<SubmissionStatus>,
 }
 
 impl Snapshot {
     /// Whether the last publish did not get where `publish` goes: never
     /// submitted, failed, or (for live) left at preview.
     pub(super) fn publish_unfinished(&self, publish: Publish) -> bool {
-        match self.last_submission.as_deref() {
-            None => true,
-            Some("Failed" | "FailedInCertification") => true,
-            Some("ReadyToPublish") => publish == Publish::Live,
+        match self.latest.as_ref().map(SubmissionStatus::phase) {
+            None | Some(Phase::Failed) => true,
+            Some(Phase::PreviewReady) => publish == Publish::Live,
+            Some(Phase::Live) => false,
+            // Carried on by `apply`, not submitted again.
             Some(_) => false,
         }
     }
@@ -139,18 +140,7 @@ pub(super) async fn snapshot(publisher: &Publisher, def: &Definition) -> Result<
         }
         snap.plans.push(state);
     }
-    let mut submissions = client
-        .list_submissions()
-        .product_id(offer.product_id())
-        .stream();
-    while let Some(submission) = submissions.try_next().await? {
-        snap.last_submission = Some(
-            submission
-                .substate
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-        );
-    }
+    snap.latest = publisher.latest_submission(&offer).await?;
     snap.offer = Some(offer);
     Ok(snap)
 }

@@ -79,6 +79,11 @@ pub enum WorkflowError {
     #[error("{0}")]
     SubmissionFailed(Box<SubmissionFailure>),
 
+    /// The offer already has a submission in progress, and the service
+    /// runs one at a time.
+    #[error("offer product {} already has {} in progress; wait until it finishes or cancel it, then submit again", .0.product_id(), .0.summary())]
+    InProgress(Box<super::SubmissionStatus>),
+
     /// The caller asked for something the workflow cannot do.
     #[error("{0}")]
     Invalid(String),

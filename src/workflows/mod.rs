@@ -19,6 +19,7 @@
 //! | upload files | [`Publisher::upload_listing_image`], [`Publisher::upload_listing_video`], [`Publisher::upload_package`] |
 //! | reference a package | [`Publisher::use_package`] |
 //! | submit, wait, promote | [`Publisher::submit`], [`Publisher::wait`], [`Publisher::promote`], [`Publisher::cancel`] |
+//! | read submissions back (a later job) | [`Publisher::latest_submission`], [`Publisher::submission_status`], [`Publisher::submission_details`], [`Publisher::cancel_submission`] |
 //!
 //! The types keep the order: a draft module only resolves at the level it
 //! belongs to ([`OfferModule`] / [`PlanModule`]), a plan can only reference a
@@ -64,6 +65,7 @@ mod offers;
 mod plans;
 mod poll;
 mod source;
+mod status;
 mod submissions;
 mod uploads;
 
@@ -80,6 +82,7 @@ pub use offers::{NewOffer, Offer};
 pub use plans::{NewPlan, Plan, PlanKind};
 pub use poll::PollPolicy;
 pub use source::{IntoUploadSource, UploadSource};
+pub use status::{Phase, SubmissionDetails, SubmissionStatus};
 pub use submissions::{Live, Preview, Published, Submission, Target};
 pub use uploads::{ImageKind, ProcessedFile, ProcessedPackage};
 

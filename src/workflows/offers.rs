@@ -70,6 +70,17 @@ fn offer_id_of(ids: &[TypeValuePair]) -> Option<&str> {
         .and_then(|p| p.value.as_deref())
 }
 
+/// Whether the service refused a product query for a filter it does not
+/// know (not for a missing header or its own product type filter, which a
+/// plainer query would not mend).
+fn is_filter_refusal(error: &crate::Error) -> bool {
+    error.api().is_some_and(|api| {
+        api.status == http::StatusCode::BAD_REQUEST
+            && !api.names_publisher_id()
+            && !api.names_product_type_filter()
+    })
+}
+
 /// What a new offer needs: its kind, offer id and name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewOffer {
@@ -137,16 +148,69 @@ pub(crate) fn check_id(what: &str, id: &str, max: usize) -> Result<()> {
 }
 
 impl Publisher {
-    /// The offer whose offer id (`AzureOfferId`) is `offer_id`, if there is
-    /// one. Every page of the answer is read.
+    /// The Azure Application offer whose offer id (`AzureOfferId`) is
+    /// `offer_id`, if there is one: [`Publisher::find_offer_of_type`] for
+    /// [`AzureProductResourceType::AzureApplication`].
     pub async fn find_offer(&self, offer_id: &str) -> Result<Option<Offer>> {
+        self.find_offer_of_type(&AzureProductResourceType::AzureApplication, offer_id)
+            .await
+    }
+
+    /// The offer of kind `resource_type` whose offer id (`AzureOfferId`)
+    /// is `offer_id`, if there is one. Every page of the answer is read; a
+    /// page that cannot be read is an error, never a shorter list.
+    ///
+    /// The queries sent, in order (URL-encoded on the wire):
+    ///
+    /// 1. `GET /products?$filter=resourceType eq '{resource_type}' and
+    ///    externalIDs/Any(i:i/type eq 'AzureOfferId' and i/value eq '{offer_id}')`
+    ///    — the service has accepted this form all along, and since 2026-04
+    ///    some accounts are refused any product list without a
+    ///    `resourceType` filter (`400 ICH50400 … ProductTypeFilter[0]`);
+    /// 2. only if (1) is refused with `400` for its filter (a service or
+    ///    emulator that knows only the external id filter), `GET
+    ///    /products?$filter=externalIDs/Any(i:i/type eq 'AzureOfferId' and
+    ///    i/value eq '{offer_id}')`, the query of earlier releases.
+    ///
+    /// A 400 that names the publisher id header or the product type filter
+    /// is returned as it is: the second query would fail the same way.
+    /// Either way the answer is checked here too: a product counts only if
+    /// it carries the offer id and is of `resource_type`.
+    pub async fn find_offer_of_type(
+        &self,
+        resource_type: &AzureProductResourceType,
+        offer_id: &str,
+    ) -> Result<Option<Offer>> {
         check_id("offer id", offer_id, 50)?;
-        let filter =
+        let by_id =
             format!("externalIDs/Any(i:i/type eq '{OFFER_ID_TYPE}' and i/value eq '{offer_id}')");
+        let typed = format!("resourceType eq '{resource_type}' and {by_id}");
+        match self.find_by_filter(typed, resource_type, offer_id).await {
+            Err(WorkflowError::Api(e)) if is_filter_refusal(&e) => {
+                tracing::debug!(
+                    error = %e,
+                    "the service refused the filter by resource type; filtering by offer id only"
+                );
+                self.find_by_filter(by_id, resource_type, offer_id).await
+            }
+            other => other,
+        }
+    }
+
+    async fn find_by_filter(
+        &self,
+        filter: String,
+        resource_type: &AzureProductResourceType,
+        offer_id: &str,
+    ) -> Result<Option<Offer>> {
         let mut products = self.client.list_products().filter(filter).stream();
         while let Some(product) = products.try_next().await? {
             // The filter is the service's; check the answer anyway.
-            if offer_id_of(&product.external_ids) == Some(offer_id) {
+            let same_type = product
+                .resource_type
+                .as_ref()
+                .is_none_or(|t| t.as_str().eq_ignore_ascii_case(resource_type.as_str()));
+            if same_type && offer_id_of(&product.external_ids) == Some(offer_id) {
                 let offer = Offer::from_product(product, offer_id)?;
                 return Ok(Some(offer));
             }
@@ -187,9 +251,13 @@ impl Publisher {
         Ok(offer)
     }
 
-    /// The offer with `new`'s offer id, created if there is none.
+    /// The offer with `new`'s kind and offer id, created if there is none
+    /// (found as [`Publisher::find_offer_of_type`] says).
     pub async fn get_or_create_offer(&self, new: &NewOffer) -> Result<Offer> {
-        match self.find_offer(&new.offer_id).await? {
+        match self
+            .find_offer_of_type(&new.resource_type, &new.offer_id)
+            .await?
+        {
             Some(offer) => {
                 self.emit(Event::OfferFound {
                     offer_id: offer.offer_id.clone(),

@@ -6,6 +6,20 @@ use tokio::time::Instant;
 
 use super::WorkflowError;
 
+/// The longest `Retry-After` a wait honours as its next pause.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+
+/// The `Retry-After` of an answer (seconds or an HTTP date, read by
+/// [`crate::retry`], the same reader the request pipeline uses), capped at
+/// five minutes: the floor of the next pause of a wait
+/// ([`Waiter::pause_at_least`]).
+// The submission wait (`submissions.rs`) is to call it instead of its own
+// seconds-only reader; until then only the tests do.
+#[allow(dead_code)]
+pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+    crate::retry::retry_after(headers).map(|wait| wait.min(MAX_RETRY_AFTER))
+}
+
 /// How a workflow polls while it waits for the service: the first pause,
 /// doubled after each poll up to `max`.
 ///
@@ -120,5 +134,33 @@ mod tests {
         assert_eq!(stops, vec![1, 3, 7, 11, 12]);
         let err = w.pause().await.unwrap_err();
         assert!(err.to_string().contains("the test"), "{err}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_sets_the_floor_of_a_pause_in_seconds_or_as_a_date() {
+        let policy = PollPolicy {
+            first: Duration::from_secs(1),
+            max: Duration::from_secs(4),
+        };
+        let mut w = Waiter::new(policy, Duration::from_secs(3600), "the test", "hint");
+        let mut headers = http::HeaderMap::new();
+        headers.insert("retry-after", "9".parse().unwrap());
+        w.pause_at_least(retry_after(&headers)).await.unwrap();
+        assert_eq!(w.elapsed().as_secs(), 9);
+        let later = std::time::SystemTime::now() + Duration::from_secs(30);
+        headers.insert(
+            "retry-after",
+            httpdate::fmt_http_date(later).parse().unwrap(),
+        );
+        let floor = retry_after(&headers).unwrap();
+        assert!(floor > Duration::from_secs(25) && floor <= Duration::from_secs(30));
+        headers.insert("retry-after", "86400".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(MAX_RETRY_AFTER));
+        // Without the header the planned pause stands (2 s after the first).
+        let before = w.elapsed();
+        w.pause_at_least(retry_after(&http::HeaderMap::new()))
+            .await
+            .unwrap();
+        assert_eq!(w.elapsed() - before, Duration::from_secs(2));
     }
 }

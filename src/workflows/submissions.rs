@@ -49,9 +49,9 @@ impl Target for Live {
 #[derive(Debug)]
 #[must_use = "a submission is only done once it has been waited for"]
 pub struct Submission<T: Target> {
-    product_id: String,
-    id: String,
-    target: PhantomData<T>,
+    pub(super) product_id: String,
+    pub(super) id: String,
+    pub(super) target: PhantomData<T>,
 }
 
 impl<T: Target> Submission<T> {
@@ -77,6 +77,15 @@ pub struct Published<T: Target> {
 }
 
 impl<T: Target> Published<T> {
+    pub(super) fn new(product_id: String, id: String, substate: String) -> Self {
+        Published {
+            product_id,
+            id,
+            substate,
+            target: PhantomData,
+        }
+    }
+
     /// The product.
     pub fn product_id(&self) -> &str {
         &self.product_id
@@ -106,6 +115,10 @@ const MODULES: [&str; 7] = [
     "SupplementalContent",
     "Cosell",
 ];
+
+/// How many 404s in a row a wait for a submission it knows exists
+/// tolerates before it believes them.
+const MISSING_TOLERATED: u32 = 10;
 
 fn pair(module: &str, instance: String) -> TypeValuePair {
     TypeValuePair {
@@ -175,7 +188,17 @@ impl Publisher {
 
     /// Submits the current draft of every module of the offer and its plans
     /// to target `T` ([`Preview`] or [`Live`]).
+    ///
+    /// The service runs one submission per offer at a time, so this first
+    /// reads the offer's latest submission: one still moving ends this with
+    /// [`WorkflowError::InProgress`], which carries it, before anything is
+    /// written. Wait for it ([`moving_to_preview`](super::SubmissionStatus::moving_to_preview),
+    /// [`moving_to_live`](super::SubmissionStatus::moving_to_live)) or cancel it
+    /// ([`Publisher::cancel_submission`]), then submit again.
     pub async fn submit<T: Target>(&self, offer: &Offer) -> Result<Submission<T>> {
+        if let Some(moving) = self.submission_in_progress(offer).await? {
+            return Err(WorkflowError::InProgress(Box::new(moving)));
+        }
         let (resources, variant_resources) = self.current_drafts(offer).await?;
         if !resources
             .iter()
@@ -238,14 +261,33 @@ impl Publisher {
             "certification can take hours on the live service; wait again with a later deadline (the submission goes on meanwhile)",
         );
         let mut last: Option<String> = None;
+        let mut missing = 0;
         loop {
-            let answer = self
+            let answer = match self
                 .client
                 .get_submission()
                 .product_id(&submission.product_id)
                 .submission_id(&submission.id)
                 .send()
-                .await?;
+                .await
+            {
+                Ok(answer) => {
+                    missing = 0;
+                    answer
+                }
+                // The service has been seen to answer 404 for a submission
+                // while it moves to preview; a short run of them is not the
+                // end of it.
+                Err(e)
+                    if e.status() == Some(http::StatusCode::NOT_FOUND)
+                        && missing < MISSING_TOLERATED =>
+                {
+                    missing += 1;
+                    wait.pause_at_least(None).await?;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             let floor = retry_after(answer.headers());
             let current = answer.into_inner();
             let substate = current.substate.map(|s| s.to_string()).unwrap_or_default();

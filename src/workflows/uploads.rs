@@ -444,6 +444,60 @@ impl Publisher {
         Ok(found)
     }
 
+    /// A package named `file_name` that an earlier run uploaded but did not
+    /// see processed (it was stopped while the service worked on it):
+    /// waited for up to `deadline` and returned once processed, so the
+    /// file is not uploaded twice. `None` when there is none.
+    pub async fn finish_processing_package(
+        &self,
+        offer: &Offer,
+        file_name: &str,
+        deadline: Duration,
+    ) -> Result<Option<ProcessedPackage>> {
+        use futures::TryStreamExt;
+        let packages: Vec<AzurePackage> = self
+            .client
+            .list_packages()
+            .product_id(offer.product_id())
+            .stream()
+            .try_collect()
+            .await?;
+        let pending = packages.into_iter().find(|p| {
+            p.file_name.as_deref() == Some(file_name)
+                && matches!(
+                    p.state.as_ref().map(|s| s.to_string()).as_deref(),
+                    Some("Uploaded" | "InProcessing")
+                )
+        });
+        let Some(id) = pending.and_then(|p| p.id) else {
+            return Ok(None);
+        };
+        let at = Place {
+            product_id: offer.product_id(),
+            listing_id: "",
+        };
+        let mut wait = self.waiter(
+            deadline,
+            format!("the package `{file_name}` to be processed"),
+            "processing a package can take many minutes; wait longer",
+        );
+        loop {
+            let current = AzurePackage::get(&self.client, &at, &id).await?;
+            match stage(current.state()) {
+                Stage::Processed => break,
+                // A failed one is left to the caller, who uploads anew.
+                Stage::Failed(_) => return Ok(None),
+                Stage::Waiting => wait.pause().await?,
+            }
+        }
+        Ok(Some(ProcessedPackage {
+            file: ProcessedFile {
+                id,
+                file_name: file_name.to_string(),
+            },
+        }))
+    }
+
     /// Points the plan's technical configuration at `package`, with the
     /// plan's `version`.
     pub async fn use_package(

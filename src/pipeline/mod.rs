@@ -6,21 +6,30 @@
 //!
 //! 1. (the `api-version` header progenitor would add is left out at
 //!    generation: the service does not use it);
-//! 2. gives the request a `Client-Request-ID` (a fresh UUID unless the
+//! 2. sets the headers configured for every call (the publisher id
+//!    `x-ms-publisherId`, [`crate::ClientBuilder::default_header`]) that the
+//!    request does not carry already;
+//! 3. gives the request a `Client-Request-ID` (a fresh UUID unless the
 //!    caller set one), kept across retries;
-//! 3. for an update (`PUT`/`PATCH`) without `If-Match`, sends the body's
+//! 4. for an update (`PUT`/`PATCH`) without `If-Match`, sends the body's
 //!    `@odata.etag` as `If-Match`, so a resource changed meanwhile is not
 //!    overwritten (set `if_match("*")` to overwrite regardless);
-//! 4. adds `Authorization: Bearer …` from the credential, renewing the token
+//! 5. adds `Authorization: Bearer …` from the credential, renewing the token
 //!    once and trying again if the service answers 401;
-//! 5. retries as [`crate::retry`] describes;
-//! 6. reads an error answer into an [`Error`] right away, so that the
+//! 6. retries as [`crate::retry`] describes;
+//! 7. reads an error answer into an [`Error`] right away, so that the
 //!    request id, the fault and the validation messages are kept;
-//! 7. records a `tracing` span per request with the operation, method, path
+//! 8. records a `tracing` span per request with the operation, method, path
 //!    template, attempt, status, latency, `request-id` and
 //!    `Client-Request-ID`. No header value is logged: tokens never appear.
+//!
+//! Its rooms: [`headers`] (the headers of every call), [`bridge`] (how a
+//! failure travels through the generated code, and how the generated
+//! client's errors become [`Error`]s); when and how long to retry is
+//! [`crate::retry`]'s.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,9 +39,16 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{AccessToken, AuthError, TokenCredential};
-use crate::error::{carry, ApiError, Error};
+use crate::error::{ApiError, Error};
 use crate::net::read_limited;
-use crate::retry::{self, RetryPolicy};
+use crate::throttle::Throttle;
+use crate::retry::{self, Outcome, RetryPolicy};
+
+pub(crate) mod bridge;
+pub(crate) mod headers;
+
+use bridge::carry;
+use headers::DefaultHeaders;
 
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
 /// Most of an error body the pipeline reads.
@@ -52,9 +68,13 @@ struct PipelineInner {
     /// Set on every request when the caller brought their own HTTP client
     /// (which has its own settings): the per-try timeout and User-Agent.
     per_request: Option<(Duration, HeaderValue)>,
+    /// Headers sent on every call.
+    default_headers: DefaultHeaders,
     /// The `Authorization` value of the last token used, so that a token
     /// is turned into a header once, not on every request.
     bearer: Mutex<Option<(AccessToken, HeaderValue)>>,
+    /// The budget every clone of the client shares (see [`crate::throttle`]).
+    throttle: Throttle,
 }
 
 impl fmt::Debug for Pipeline {
@@ -64,6 +84,7 @@ impl fmt::Debug for Pipeline {
             .field("retry", &self.inner.retry)
             .field("base", &self.inner.base.as_str())
             .field("max_pages", &self.inner.max_pages)
+            .field("default_headers", &self.inner.default_headers)
             .finish()
     }
 }
@@ -71,13 +92,15 @@ impl fmt::Debug for Pipeline {
 impl Pipeline {
     /// A pipeline sending with `credential`'s tokens to the API at `base`.
     /// `per_request`, when the caller brought their own HTTP client: the
-    /// per-try timeout and the User-Agent to set on every request.
+    /// per-try timeout and the User-Agent to set on every request;
+    /// `default_headers`: the headers every call carries.
     pub(crate) fn new(
         credential: Arc<dyn TokenCredential>,
         retry: RetryPolicy,
         base: Url,
         max_pages: usize,
         per_request: Option<(Duration, HeaderValue)>,
+        default_headers: DefaultHeaders,
     ) -> Self {
         Pipeline {
             inner: Arc::new(PipelineInner {
@@ -86,7 +109,9 @@ impl Pipeline {
                 base,
                 max_pages,
                 per_request,
+                default_headers,
                 bearer: Mutex::new(None),
+                throttle: Throttle::default(),
             }),
         }
     }
@@ -121,7 +146,7 @@ impl Pipeline {
 
     /// Sends `request` as described in the module documentation. It always
     /// returns a response: a failure without one comes back as a stand-in
-    /// carrying the [`Error`] (see [`crate::error::carry`]).
+    /// carrying the [`Error`] (see [`bridge::carry`]).
     pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
@@ -130,6 +155,9 @@ impl Pipeline {
         path: &'static str,
     ) -> reqwest::Response {
         let headers = request.headers_mut();
+        if !self.inner.default_headers.is_empty() {
+            self.inner.default_headers.apply(headers);
+        }
         let client_request_id = match headers.get(&CLIENT_REQUEST_ID) {
             Some(id) if !id.to_str().unwrap_or("").trim().is_empty() => id.clone(),
             _ => {
@@ -172,127 +200,162 @@ impl Pipeline {
     ) -> reqwest::Response {
         let client_request_id = || client_request_id.to_str().unwrap_or("").trim().to_string();
         let method = request.method().clone();
-        let policy = &self.inner.retry;
         let started = Instant::now();
-        let mut attempt = 0u32;
-        let mut reauthenticated = false;
+        let reauthenticated = AtomicBool::new(false);
         let mut original = Some(request);
-        loop {
-            attempt += 1;
+        let ended = retry::drive(&self.inner.retry, |attempt| {
             span.record("attempt", attempt);
-            let token = match self.inner.credential.get_token().await {
-                Ok(token) => token,
-                Err(error) => {
-                    tracing::warn!(%error, "no token for the request");
-                    return carry(Error::Auth(error), None);
-                }
-            };
             // Keep the original for the next try when the body allows a copy.
-            let (mut this_try, can_retry) = match original.as_ref().and_then(|r| r.try_clone()) {
-                Some(copy) => (copy, true),
-                None => match original.take() {
-                    Some(only) => (only, false),
-                    None => {
-                        let error =
-                            Error::InvalidRequest("the request body cannot be sent twice".into());
-                        return carry(error, None);
-                    }
-                },
+            let this_try = match original.as_ref().and_then(|r| r.try_clone()) {
+                Some(copy) => Some((copy, true)),
+                None => original.take().map(|only| (only, false)),
             };
-            match self.bearer(&token) {
-                Some(value) => {
-                    this_try.headers_mut().insert(AUTHORIZATION, value);
-                }
-                None => {
-                    let error = Error::Auth(AuthError::Credential(
-                        "the token contains characters an HTTP header cannot carry".into(),
-                    ));
-                    return carry(error, None);
-                }
+            let (method, span, reauthenticated) = (&method, &span, &reauthenticated);
+            async move {
+                let Some((this_try, can_retry)) = this_try else {
+                    let error =
+                        Error::InvalidRequest("the request body cannot be sent twice".into());
+                    return Outcome::Done(Ended::Carried(carry(error, None)));
+                };
+                self.try_once(http, this_try, can_retry, method, span, reauthenticated)
+                    .await
             }
-            let sent = Instant::now();
-            let result = http.execute(this_try).await;
-            let latency_ms = sent.elapsed().as_millis() as u64;
-            span.record("latency_ms", latency_ms);
-            let may_retry =
-                |wait: Duration| can_retry && policy.allows(attempt, started.elapsed(), wait);
-            match result {
-                Ok(response) => {
-                    let status = response.status();
-                    span.record("status", status.as_u16());
-                    if let Some(id) = response
-                        .headers()
-                        .get("request-id")
-                        .and_then(|v| v.to_str().ok())
-                    {
-                        span.record("request_id", id);
-                    }
-                    if status.is_success() {
-                        tracing::debug!(status = status.as_u16(), latency_ms, "answered");
-                        return response;
-                    }
-                    if status == http::StatusCode::UNAUTHORIZED && !reauthenticated && can_retry {
-                        tracing::debug!(
-                            "401 from the service; renewing the token and trying once more"
-                        );
-                        self.inner.credential.token_rejected(&token);
-                        reauthenticated = true;
-                        continue;
-                    }
-                    if retry::is_retryable_status(status, &method) {
-                        let wait = policy.delay(attempt, retry::retry_after(response.headers()));
-                        if may_retry(wait) {
-                            tracing::warn!(
-                                status = status.as_u16(),
-                                attempt,
-                                wait_ms = wait.as_millis() as u64,
-                                "the service asked to retry; waiting"
-                            );
-                            drop(response);
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                    }
-                    let headers = response.headers().clone();
-                    let body = read_limited(response, MAX_ERROR_BODY)
-                        .await
-                        .unwrap_or_default();
-                    let mut api = ApiError::from_parts(status, &headers, &body);
-                    if api.client_request_id.is_none() {
-                        api.client_request_id = Some(client_request_id());
-                    }
-                    tracing::debug!(error = %api, "error answer");
-                    return carry(Error::from_response(api), Some((status, headers, body)));
+        })
+        .await;
+        match ended.unwrap_or_else(|last| last) {
+            Ended::Carried(response) => response,
+            Ended::Answer(response) if response.status().is_success() => response,
+            Ended::Answer(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                let body = read_limited(response, MAX_ERROR_BODY)
+                    .await
+                    .unwrap_or_default();
+                let mut api = ApiError::from_parts(status, &headers, &body);
+                if api.client_request_id.is_none() {
+                    api.client_request_id = Some(client_request_id());
                 }
-                Err(error) => {
-                    let idempotent = retry::is_idempotent(&method);
-                    // A request whose connection never opened was never seen
-                    // by the service; anything else may have been applied.
-                    let retryable = error.is_connect()
-                        || (idempotent && (error.is_timeout() || error.is_request()));
-                    let wait = policy.delay(attempt, None);
-                    if retryable && may_retry(wait) {
-                        tracing::warn!(%error, attempt, wait_ms = wait.as_millis() as u64, "request failed; retrying");
-                        tokio::time::sleep(wait).await;
-                        continue;
+                tracing::debug!(error = %api, "error answer");
+                carry(Error::from_response(api), Some((status, headers, body)))
+            }
+            Ended::Transport(error) => {
+                tracing::debug!(%error, "request failed");
+                let failure = if error.is_timeout() {
+                    Error::Timeout {
+                        after: started.elapsed(),
+                        client_request_id: client_request_id(),
                     }
-                    tracing::debug!(%error, "request failed");
-                    let failure = if error.is_timeout() {
-                        Error::Timeout {
-                            after: started.elapsed(),
-                            client_request_id: client_request_id(),
-                        }
-                    } else {
-                        Error::Transport {
-                            source: error,
-                            client_request_id: Some(client_request_id()),
-                        }
-                    };
-                    return carry(failure, None);
-                }
+                } else {
+                    Error::Transport {
+                        source: error,
+                        client_request_id: Some(client_request_id()),
+                    }
+                };
+                carry(failure, None)
             }
         }
     }
+
+    /// One try: a token, the request, and what its answer means for the
+    /// retry loop.
+    async fn try_once(
+        &self,
+        http: &reqwest::Client,
+        mut this_try: reqwest::Request,
+        can_retry: bool,
+        method: &http::Method,
+        span: &tracing::Span,
+        reauthenticated: &AtomicBool,
+    ) -> Outcome<Ended, Ended> {
+        let token = match self.inner.credential.get_token().await {
+            Ok(token) => token,
+            Err(error) => {
+                tracing::warn!(%error, "no token for the request");
+                return Outcome::Done(Ended::Carried(carry(Error::Auth(error), None)));
+            }
+        };
+        match self.bearer(&token) {
+            Some(value) => {
+                this_try.headers_mut().insert(AUTHORIZATION, value);
+            }
+            None => {
+                let error = Error::Auth(AuthError::Credential(
+                    "the token contains characters an HTTP header cannot carry".into(),
+                ));
+                return Outcome::Done(Ended::Carried(carry(error, None)));
+            }
+        }
+        let permit = self.inner.throttle.admit().await;
+        let sent = Instant::now();
+        let result = http.execute(this_try).await;
+        if let Ok(response) = &result {
+            let throttled = response.status() == http::StatusCode::TOO_MANY_REQUESTS;
+            let after = throttled
+                .then(|| retry::retry_after(response.headers()))
+                .flatten();
+            self.inner.throttle.observe(throttled, after);
+        }
+        drop(permit);
+        let latency_ms = sent.elapsed().as_millis() as u64;
+        span.record("latency_ms", latency_ms);
+        match result {
+            Ok(response) => {
+                let status = response.status();
+                span.record("status", status.as_u16());
+                if let Some(id) = response
+                    .headers()
+                    .get("request-id")
+                    .and_then(|v| v.to_str().ok())
+                {
+                    span.record("request_id", id);
+                }
+                if status.is_success() {
+                    tracing::debug!(status = status.as_u16(), latency_ms, "answered");
+                    return Outcome::Done(Ended::Answer(response));
+                }
+                if status == http::StatusCode::UNAUTHORIZED
+                    && can_retry
+                    && !reauthenticated.swap(true, Ordering::Relaxed)
+                {
+                    tracing::debug!(
+                        "401 from the service; renewing the token and trying once more"
+                    );
+                    self.inner.credential.token_rejected(&token);
+                    return Outcome::Again;
+                }
+                if can_retry && retry::is_retryable_status(status, method) {
+                    tracing::warn!(status = status.as_u16(), "the service asked to retry");
+                    let retry_after = retry::retry_after(response.headers());
+                    return Outcome::Retry {
+                        error: Ended::Answer(response),
+                        retry_after,
+                    };
+                }
+                Outcome::Done(Ended::Answer(response))
+            }
+            Err(error) => {
+                if can_retry && retry::is_retryable_transport(&error, method) {
+                    tracing::warn!(%error, "request failed; it may be retried");
+                    return Outcome::Retry {
+                        error: Ended::Transport(error),
+                        retry_after: None,
+                    };
+                }
+                Outcome::Done(Ended::Transport(error))
+            }
+        }
+    }
+}
+
+/// How a request ended, for [`Pipeline::send_with_retries`] to turn into
+/// the response the generated code reads.
+enum Ended {
+    /// The service answered (success or error status).
+    Answer(reqwest::Response),
+    /// No answer.
+    Transport(reqwest::Error),
+    /// A stand-in response carrying an [`Error`] already.
+    Carried(reqwest::Response),
 }
 
 /// Decodes a success answer into a `ResponseValue`, as progenitor's

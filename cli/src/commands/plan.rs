@@ -1,0 +1,80 @@
+//! `plan FILE…`: how the service differs from each definition. Only reads.
+
+use std::sync::Arc;
+
+use partner_center_ingestion::definition::{self, ApplyOptions, Definition};
+
+use super::many;
+use crate::args::Plan;
+use crate::checks::load_finding;
+use crate::error::CliError;
+use crate::exit;
+use crate::files;
+use crate::output::{change_value, OfferOutcome, Reporter};
+use crate::session::Session;
+
+pub async fn run(args: &Plan, session: &Session, reporter: &Arc<Reporter>) -> Result<u8, CliError> {
+    let paths = files::expand(&args.many.files).map_err(CliError::Config)?;
+    let publisher = session.publisher();
+    let prune = args.many.prune;
+    let r = reporter.clone();
+    let outcomes = many::each(
+        paths,
+        args.many.parallel.into(),
+        args.many.fail_fast,
+        move |path| {
+            let publisher = publisher.clone();
+            let reporter = r.clone();
+            async move {
+                let file = path.display().to_string();
+                let def = match Definition::load(&path) {
+                    Ok(def) => def,
+                    Err(e) => {
+                        reporter.finding(&load_finding(&file, &e));
+                        return OfferOutcome::failed(file.clone(), Some(file), e.to_string());
+                    }
+                };
+                let offer = def.offer().offer_id.clone();
+                let options = ApplyOptions::new().prune(prune);
+                match definition::plan(&publisher, &def, &options).await {
+                    Ok(set) => {
+                        if reporter.json() {
+                            reporter.changes(&offer, &set.changes);
+                        } else {
+                            reporter.text(&set.to_string());
+                        }
+                        OfferOutcome {
+                            status: if set.is_empty() { "ok" } else { "changes" },
+                            changes: set
+                                .changes
+                                .iter()
+                                .map(|c| change_value(&offer, c))
+                                .collect(),
+                            offer,
+                            file: Some(file),
+                            ..Default::default()
+                        }
+                    }
+                    Err(e) => {
+                        reporter.error(Some(&offer), Some(&file), &e);
+                        OfferOutcome::failed(offer, Some(file), e.to_string())
+                    }
+                }
+            }
+        },
+    )
+    .await;
+    let failed = outcomes
+        .iter()
+        .any(|o| o.status != "ok" && o.status != "changes");
+    let changed = outcomes.iter().any(|o| o.status == "changes");
+    let code = if failed {
+        exit::ERROR
+    } else if changed && args.detailed_exitcode {
+        exit::CHANGES
+    } else {
+        exit::OK
+    };
+    reporter.summary("plan", &outcomes, code);
+    Ok(code)
+}
