@@ -127,7 +127,7 @@ impl ApiError {
         ApiError {
             status: StatusCode::CONFLICT,
             message: format!(
-                "Submission {id} of this product is in progress ({substate}); only one submission may be in progress at a time. Cancel it, or wait until it is live, before creating another."
+                "Submission {id} of this product is in progress ({substate}); only one submission may be in progress at a time. Wait until it is ready or live, or cancel it, before creating another."
             ),
             data: vec![("submissionID".into(), id.to_string())],
         }
@@ -136,6 +136,12 @@ impl ApiError {
     pub fn cannot_promote(substate: &str) -> Self {
         ApiError::conflict(format!(
             "Only a preview submission that is Published/ReadyToPublish can be promoted; this one is {substate}."
+        ))
+    }
+    /// `409 ICH50409`: promote of a ready preview that a newer submission replaced.
+    pub fn superseded(newer: &str) -> Self {
+        ApiError::conflict(format!(
+            "This preview was replaced by submission {newer}; promote that one when it is ready."
         ))
     }
     /// `409 ICH50409`: cancel of a submission that was promoted or is live.

@@ -7,11 +7,14 @@
 //! reader sees is computed from the time elapsed since then, so the clock
 //! survives restarts without background tasks.
 //!
-//! What counts as in progress: every submission of the product that has not
-//! failed and is not yet `InStore`, a ready preview (`Published` /
-//! `ReadyToPublish`) that was not promoted included. The service lets such a
-//! preview be cancelled, not replaced, so a tool that finds one promotes it,
-//! cancels it (`DELETE`), or stops; a failed submission blocks nothing.
+//! What counts as in progress (and blocks a new submission): one that is
+//! moving towards preview (`InDraft`, `Submitted`), and one that was promoted
+//! or targets live and is not yet `InStore` ("neither cancelled nor replaced
+//! until it is live"). A ready preview (`Published` / `ReadyToPublish`, not
+//! promoted) is not in progress: its state is `Published`, and the next
+//! submission replaces it (it can then no longer be promoted). A failed
+//! submission blocks nothing. Tools look at the latest submission and wait,
+//! cancel (`DELETE`, until it is promoted) or stop.
 
 use serde_json::{json, Map, Value};
 
@@ -321,7 +324,7 @@ pub fn decorate(s: &Settings, e: &Entity, out: &mut Map<String, Value>) {
 }
 
 /// The submission of a product that blocks a new one, if any: one that has
-/// not failed and is not yet in the store.
+/// not failed, is not a ready preview, and is not yet in the store.
 pub fn in_progress<'a>(
     s: &Settings,
     st: &'a State,
@@ -330,7 +333,9 @@ pub fn in_progress<'a>(
     st.find(Kind::Submission, |e| e.product.as_deref() == Some(product))
         .into_iter()
         .map(|e| (e, substate(s, e)))
-        .find(|(_, sub)| !sub.failed() && *sub != Substate::InStore)
+        .find(|(_, sub)| {
+            !sub.failed() && !matches!(sub, Substate::ReadyToPublish | Substate::InStore)
+        })
 }
 
 /// `…/promote`: a preview submission that is `Published`/`ReadyToPublish` goes live.

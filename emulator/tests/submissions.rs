@@ -239,28 +239,59 @@ async fn a_failed_submission_does_not_block() {
 }
 
 #[tokio::test]
-async fn a_ready_preview_that_is_not_promoted_blocks_until_cancelled_or_live() {
+async fn a_ready_preview_that_is_not_promoted_is_replaced_by_the_next_submission() {
     let (env, clock) = stepped().await;
-    let p = offer(&env, "ready-blocks").await;
+    let p = offer(&env, "ready-replaced").await;
     let first = submit(&env, &p).await;
     clock.advance(STEP * 2);
-    assert_eq!(states(&env.get(&first).await.json()).1, "ReadyToPublish");
-    let a = submit_modules(&env, &p, &["Listing", "ResellerConfiguration"], json!({})).await;
+    assert_eq!(
+        states(&env.get(&first).await.json()),
+        ("Published", "ReadyToPublish")
+    );
+    // A ready preview is Published, not in progress: the next one replaces it.
+    let second = submit(&env, &p).await;
+    let second_id = second.rsplit('/').next().unwrap();
+    clock.advance(STEP * 2);
+    let a = env.post(&format!("{first}/promote"), json!({})).await;
     assert_eq!(
         a.status, 409,
-        "a ready preview is still in progress: {}",
+        "a replaced preview cannot be promoted: {}",
         a.text
     );
-    // Promoted and live, it blocks no more.
+    assert!(a.ich().0.contains(second_id), "{}", a.text);
+    assert_eq!(
+        env.post(&format!("{second}/promote"), json!({}))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_promoted_submission_blocks_until_it_is_live() {
+    let (env, clock) = stepped().await;
+    let p = offer(&env, "promoted-blocks").await;
+    let first = submit(&env, &p).await;
+    clock.advance(STEP * 2);
     assert_eq!(
         env.post(&format!("{first}/promote"), json!({}))
             .await
             .status,
         200
     );
-    clock.advance(STEP);
     let a = submit_modules(&env, &p, &["Listing", "ResellerConfiguration"], json!({})).await;
-    assert_eq!(a.status, 409, "publishing still blocks: {}", a.text);
+    assert_eq!(a.status, 409, "Publishing blocks: {}", a.text);
+    clock.advance(STEP);
+    assert_eq!(
+        states(&env.get(&first).await.json()),
+        ("Published", "Published")
+    );
+    let a = submit_modules(&env, &p, &["Listing", "ResellerConfiguration"], json!({})).await;
+    assert_eq!(
+        a.status, 409,
+        "Published but not in the store blocks: {}",
+        a.text
+    );
     clock.advance(STEP);
     assert_eq!(states(&env.get(&first).await.json()).1, "InStore");
     let second = submit(&env, &p).await;
