@@ -132,6 +132,12 @@ fn submission_op(ctx: &Ctx<'_>, what: SubOp) -> ApiResult {
         SubOp::Reports => reports::reports(set, &s),
         SubOp::Workflow => reports::workflow(set, &s),
         SubOp::Promote => {
+            let newer = st.find(Kind::Submission, |o| {
+                o.product == s.product && o.seq > s.seq
+            });
+            if let Some(n) = newer.first() {
+                return Err(ApiError::superseded(&n.id));
+            }
             let mut s = s;
             submissions::promote(set, &mut s)?;
             let s = st.put(s);

@@ -19,6 +19,7 @@ use crate::blob_props::{
     blob_path, blocks_dir, created, load_props, save_props, stamp, storage_error, temp_path, Props,
 };
 use crate::blob_read::get_blob;
+use crate::errors::storage;
 use crate::http::{query_get, query_pairs, Resp};
 use crate::ids::hex;
 use crate::shared::Settings;
@@ -29,7 +30,7 @@ const MAX_BODY: u64 = 5 * 1024 * 1024 * 1024;
 fn internal(what: &str) -> Resp {
     storage_error(
         StatusCode::INTERNAL_SERVER_ERROR,
-        "InternalError",
+        storage::INTERNAL_ERROR,
         &format!("The server could not {what}."),
     )
 }
@@ -47,7 +48,7 @@ async fn receive(body: Body, dest: &Path, want_md5: bool) -> Result<Option<Vec<u
             let _ = tokio::fs::remove_file(dest).await;
             return Err(Box::new(storage_error(
                 StatusCode::BAD_REQUEST,
-                "InvalidInput",
+                storage::INVALID_INPUT,
                 "The request body could not be read.",
             )));
         };
@@ -56,7 +57,7 @@ async fn receive(body: Body, dest: &Path, want_md5: bool) -> Result<Option<Vec<u
             let _ = tokio::fs::remove_file(dest).await;
             return Err(Box::new(storage_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestBodyTooLarge",
+                storage::REQUEST_BODY_TOO_LARGE,
                 "The request body is too large.",
             )));
         }
@@ -103,7 +104,7 @@ async fn serve(s: &Settings, req: Request<Body>, path: &str) -> Resp {
     if container.is_empty() || blob.is_empty() {
         return storage_error(
             StatusCode::BAD_REQUEST,
-            "InvalidUri",
+            storage::INVALID_URI,
             "The requested URI does not represent any resource on the server.",
         );
     }
@@ -123,7 +124,7 @@ async fn serve(s: &Settings, req: Request<Body>, path: &str) -> Resp {
         (Method::PUT, Some("block")) => {
             let Some(id) = query_get(&query, "blockid").and_then(|b| STANDARD.decode(b).ok())
             else {
-                return storage_error(StatusCode::BAD_REQUEST, "InvalidQueryParameterValue", "The value for one of the query parameters specified in the request URI is invalid: blockid.");
+                return storage_error(StatusCode::BAD_REQUEST, storage::INVALID_QUERY_PARAMETER_VALUE, "The value for one of the query parameters specified in the request URI is invalid: blockid.");
             };
             put_block(s, &headers, req.into_body(), &container, &blob, &id).await
         }
@@ -136,7 +137,7 @@ async fn serve(s: &Settings, req: Request<Body>, path: &str) -> Resp {
         }
         _ => storage_error(
             StatusCode::BAD_REQUEST,
-            "UnsupportedHttpVerb",
+            storage::UNSUPPORTED_HTTP_VERB,
             "The resource doesn't support the specified HTTP verb.",
         ),
     }
@@ -153,7 +154,7 @@ async fn refuses_overwrite(s: &Settings, headers: &HeaderMap, container: &str, b
 fn exists_error() -> Resp {
     storage_error(
         StatusCode::CONFLICT,
-        "BlobAlreadyExists",
+        storage::BLOB_ALREADY_EXISTS,
         "The specified blob already exists.",
     )
 }
@@ -190,13 +191,13 @@ async fn put_blob(
         Some(_) => {
             return storage_error(
                 StatusCode::BAD_REQUEST,
-                "InvalidHeaderValue",
+                storage::INVALID_HEADER_VALUE,
                 "Only block blobs are supported: x-ms-blob-type must be BlockBlob.",
             )
         }
         None => return storage_error(
             StatusCode::BAD_REQUEST,
-            "MissingRequiredHeader",
+            storage::MISSING_REQUIRED_HEADER,
             "An HTTP header that's mandatory for this request is not specified: x-ms-blob-type.",
         ),
     }
@@ -211,7 +212,7 @@ async fn put_blob(
     };
     if !md5_matches(headers, md5.as_deref()) {
         let _ = tokio::fs::remove_file(&tmp).await;
-        return storage_error(StatusCode::BAD_REQUEST, "Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
+        return storage_error(StatusCode::BAD_REQUEST, storage::MD5_MISMATCH, "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
     }
     let props = Props {
         content_type: header(headers, "x-ms-blob-content-type")
@@ -242,7 +243,7 @@ async fn put_block(
     if id.is_empty() || id.len() > 64 {
         return storage_error(
             StatusCode::BAD_REQUEST,
-            "InvalidQueryParameterValue",
+            storage::INVALID_QUERY_PARAMETER_VALUE,
             "The block id must be 1 to 64 bytes.",
         );
     }
@@ -258,7 +259,7 @@ async fn put_block(
     };
     if !md5_matches(headers, md5.as_deref()) {
         let _ = tokio::fs::remove_file(&tmp).await;
-        return storage_error(StatusCode::BAD_REQUEST, "Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
+        return storage_error(StatusCode::BAD_REQUEST, storage::MD5_MISMATCH, "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
     }
     if tokio::fs::rename(&tmp, dir.join(name)).await.is_err() {
         return internal("store the block");
@@ -300,7 +301,7 @@ async fn put_block_list(
     let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
         return storage_error(
             StatusCode::BAD_REQUEST,
-            "InvalidXmlDocument",
+            storage::INVALID_XML_DOCUMENT,
             "The block list could not be read.",
         );
     };
@@ -308,7 +309,7 @@ async fn put_block_list(
     let Some(ids) = parse_block_list(&text) else {
         return storage_error(
             StatusCode::BAD_REQUEST,
-            "InvalidXmlDocument",
+            storage::INVALID_XML_DOCUMENT,
             "XML specified is not syntactically valid.",
         );
     };
@@ -326,7 +327,7 @@ async fn put_block_list(
             let _ = tokio::fs::remove_file(&tmp).await;
             return storage_error(
                 StatusCode::BAD_REQUEST,
-                "InvalidBlockList",
+                storage::INVALID_BLOCK_LIST,
                 "The specified block list is invalid.",
             );
         };

@@ -15,6 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::blob_props::{blob_path, load_props, set, storage_error, Props};
 use crate::clock::{httpdate, millis};
+use crate::errors::storage;
 use crate::http::Resp;
 use crate::shared::Settings;
 
@@ -140,14 +141,14 @@ pub async fn get_blob(
     let Ok(mut file) = tokio::fs::File::open(&path).await else {
         return strip(storage_error(
             StatusCode::NOT_FOUND,
-            "BlobNotFound",
+            storage::BLOB_NOT_FOUND,
             "The specified blob does not exist.",
         ));
     };
     let Ok(meta) = file.metadata().await else {
         return strip(storage_error(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalError",
+            storage::INTERNAL_ERROR,
             "The server could not read the blob.",
         ));
     };
@@ -161,7 +162,7 @@ pub async fn get_blob(
         if !matches_any(want, &props.etag) {
             return strip(storage_error(
                 StatusCode::PRECONDITION_FAILED,
-                "ConditionNotMet",
+                storage::CONDITION_NOT_MET,
                 "The condition specified using HTTP conditional header(s) is not met.",
             ));
         }
@@ -187,7 +188,7 @@ pub async fn get_blob(
             None => {
                 let mut r = storage_error(
                     StatusCode::RANGE_NOT_SATISFIABLE,
-                    "InvalidRange",
+                    storage::INVALID_RANGE,
                     "The range specified is invalid for the current size of the resource.",
                 );
                 set(r.headers_mut(), "content-range", &format!("bytes */{len}"));
@@ -204,7 +205,7 @@ pub async fn get_blob(
     if want_range_md5 && count > MAX_RANGE_MD5 {
         return storage_error(
             StatusCode::BAD_REQUEST,
-            "OutOfRangeInput",
+            storage::OUT_OF_RANGE_INPUT,
             "The range for which x-ms-range-get-content-md5 is asked must be 4 MiB or less.",
         );
     }
@@ -215,7 +216,7 @@ pub async fn get_blob(
         if start > 0 && file.seek(SeekFrom::Start(start)).await.is_err() {
             return storage_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalError",
+                storage::INTERNAL_ERROR,
                 "The server could not read the blob.",
             );
         }
@@ -224,7 +225,7 @@ pub async fn get_blob(
             if (&mut file).take(count).read_to_end(&mut buf).await.is_err() {
                 return storage_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "InternalError",
+                    storage::INTERNAL_ERROR,
                     "The server could not read the blob.",
                 );
             }

@@ -7,6 +7,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::blob_props::{storage_error, ACCOUNT, CONTAINER, STORAGE_VERSION};
 use crate::clock::sas_time;
+use crate::errors::storage;
 use crate::http::{query_get, Resp};
 use crate::shared::Settings;
 use crate::sign::{sign, verify};
@@ -52,7 +53,7 @@ pub fn sas_url(s: &Settings, blob: &str, perms: &str, valid_ms: u64) -> String {
 fn auth_failed(detail: &str) -> Box<Resp> {
     Box::new(storage_error(
         StatusCode::FORBIDDEN,
-        "AuthenticationFailed",
+        storage::AUTHENTICATION_FAILED,
         &format!("Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature. {detail}"),
     ))
 }
@@ -71,7 +72,7 @@ pub fn check_sas(
     else {
         return Err(Box::new(storage_error(
             StatusCode::FORBIDDEN,
-            "AuthenticationFailed",
+            storage::AUTHENTICATION_FAILED,
             "Server failed to authenticate the request: the signature is missing.",
         )));
     };
@@ -104,7 +105,7 @@ pub fn check_sas(
     if !sp.contains(need) {
         return Err(Box::new(storage_error(
             StatusCode::FORBIDDEN,
-            "AuthorizationPermissionMismatch",
+            storage::PERMISSION_MISMATCH,
             "This request is not authorized to perform this operation using this permission.",
         )));
     }

@@ -1,6 +1,7 @@
 //! The service's errors, in one catalogue: the `ICH…` strings of the
-//! ingestion API, the codes of submission validation items, and the ASP.NET
-//! validation body of the 2026 `x-ms-publisherId` check.
+//! ingestion API, the codes of submission validation items, Azure Storage's
+//! error codes, and the ASP.NET validation body of the 2026
+//! `x-ms-publisherId` check.
 
 use axum::http::{HeaderValue, StatusCode};
 use serde_json::{json, Value};
@@ -19,6 +20,47 @@ pub mod items {
     pub const PACKAGE_PROCESSING_FAILED: &str = "Package-40001";
     /// Certification failed.
     pub const CERTIFICATION_FAILED: &str = "Certification-50001";
+}
+
+/// Azure Storage's error codes (`x-ms-error-code` and the XML `<Code>`), as
+/// the blob endpoint sends them.
+pub mod storage {
+    /// `AuthenticationFailed`.
+    pub const AUTHENTICATION_FAILED: &str = "AuthenticationFailed";
+    /// `AuthorizationPermissionMismatch`.
+    pub const PERMISSION_MISMATCH: &str = "AuthorizationPermissionMismatch";
+    /// `BlobNotFound`.
+    pub const BLOB_NOT_FOUND: &str = "BlobNotFound";
+    /// `BlobAlreadyExists`.
+    pub const BLOB_ALREADY_EXISTS: &str = "BlobAlreadyExists";
+    /// `ConditionNotMet`.
+    pub const CONDITION_NOT_MET: &str = "ConditionNotMet";
+    /// `InvalidRange`.
+    pub const INVALID_RANGE: &str = "InvalidRange";
+    /// `OutOfRangeInput`.
+    pub const OUT_OF_RANGE_INPUT: &str = "OutOfRangeInput";
+    /// `Md5Mismatch`.
+    pub const MD5_MISMATCH: &str = "Md5Mismatch";
+    /// `InvalidBlockList`.
+    pub const INVALID_BLOCK_LIST: &str = "InvalidBlockList";
+    /// `InvalidXmlDocument`.
+    pub const INVALID_XML_DOCUMENT: &str = "InvalidXmlDocument";
+    /// `InvalidUri`.
+    pub const INVALID_URI: &str = "InvalidUri";
+    /// `InvalidQueryParameterValue`.
+    pub const INVALID_QUERY_PARAMETER_VALUE: &str = "InvalidQueryParameterValue";
+    /// `InvalidHeaderValue`.
+    pub const INVALID_HEADER_VALUE: &str = "InvalidHeaderValue";
+    /// `MissingRequiredHeader`.
+    pub const MISSING_REQUIRED_HEADER: &str = "MissingRequiredHeader";
+    /// `InvalidInput`.
+    pub const INVALID_INPUT: &str = "InvalidInput";
+    /// `RequestBodyTooLarge`.
+    pub const REQUEST_BODY_TOO_LARGE: &str = "RequestBodyTooLarge";
+    /// `UnsupportedHttpVerb`.
+    pub const UNSUPPORTED_HTTP_VERB: &str = "UnsupportedHttpVerb";
+    /// `InternalError`.
+    pub const INTERNAL_ERROR: &str = "InternalError";
 }
 
 /// A failure of an ingestion call, turned into the service's error form on the way out.
@@ -85,7 +127,7 @@ impl ApiError {
         ApiError {
             status: StatusCode::CONFLICT,
             message: format!(
-                "Submission {id} of this product is in progress ({substate}); only one submission may be in progress at a time. Wait until it is ready in preview or live (or cancel it, unless it was promoted) before creating another."
+                "Submission {id} of this product is in progress ({substate}); only one submission may be in progress at a time. Wait until it is ready or live, or cancel it, before creating another."
             ),
             data: vec![("submissionID".into(), id.to_string())],
         }
@@ -94,6 +136,12 @@ impl ApiError {
     pub fn cannot_promote(substate: &str) -> Self {
         ApiError::conflict(format!(
             "Only a preview submission that is Published/ReadyToPublish can be promoted; this one is {substate}."
+        ))
+    }
+    /// `409 ICH50409`: promote of a ready preview that a newer submission replaced.
+    pub fn superseded(newer: &str) -> Self {
+        ApiError::conflict(format!(
+            "This preview was replaced by submission {newer}; promote that one when it is ready."
         ))
     }
     /// `409 ICH50409`: cancel of a submission that was promoted or is live.
@@ -106,7 +154,7 @@ impl ApiError {
     pub fn product_type_filter() -> Self {
         ApiError::bad_request(
             "ProductTypeFilter[0]",
-            "The field is invalid (value 'Application').",
+            "The field is invalid (value 'Application')",
         )
     }
     /// `400 ICH50400` of a feature the offer type does not have (a test drive).

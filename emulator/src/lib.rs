@@ -105,7 +105,7 @@ pub enum Error {
 }
 
 /// Everything the builder sets.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct Config {
     pub consistency_delay: Duration,
     pub processing_delay: Duration,
@@ -163,6 +163,25 @@ impl Default for Config {
             federated: Vec::new(),
             certificates: Vec::new(),
         }
+    }
+}
+
+/// The settings without the client secret (which `Debug` must never show).
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("port", &self.port)
+            .field("data_dir", &self.data_dir)
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "(set, not shown)"),
+            )
+            .field("page_size", &self.page_size)
+            .field("blob_host", &self.blob_host)
+            .finish_non_exhaustive()
     }
 }
 

@@ -19,7 +19,7 @@ pub fn obj_of(v: Value) -> Map<String, Value> {
 /// `resource_type` is the stored `resourceType`, which picks a shape within a kind.
 fn empty_fields(kind: Kind, resource_type: &str) -> Map<String, Value> {
     obj_of(match kind {
-        Kind::Product => json!({ "name": "", "externalIDs": [], "isModularPublishing": true }),
+        Kind::Product => json!({ "name": "", "externalIDs": [] }),
         Kind::Setup => json!({
             "resourceType": "AzureProductSetup", "enableTestDrive": false, "trialUri": "",
             "sellingOption": "ListAndSell", "callToAction": null, "channelStates": [],

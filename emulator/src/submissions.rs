@@ -7,11 +7,14 @@
 //! reader sees is computed from the time elapsed since then, so the clock
 //! survives restarts without background tasks.
 //!
-//! What counts as in progress: every submission of the product that has not
-//! failed and is not yet `InStore`, a ready preview (`Published` /
-//! `ReadyToPublish`) that was not promoted included. The service lets such a
-//! preview be cancelled, not replaced, so a tool that finds one promotes it,
-//! cancels it (`DELETE`), or stops; a failed submission blocks nothing.
+//! What counts as in progress (and blocks a new submission): one that is
+//! moving towards preview (`InDraft`, `Submitted`), and one that was promoted
+//! or targets live and is not yet `InStore` ("neither cancelled nor replaced
+//! until it is live"). A ready preview (`Published` / `ReadyToPublish`, not
+//! promoted) is not in progress: its state is `Published`, and the next
+//! submission replaces it (it can then no longer be promoted). A failed
+//! submission blocks nothing. Tools look at the latest submission and wait,
+//! cancel (`DELETE`, until it is promoted) or stop.
 
 use serde_json::{json, Map, Value};
 
@@ -320,11 +323,8 @@ pub fn decorate(s: &Settings, e: &Entity, out: &mut Map<String, Value>) {
     }
 }
 
-/// The submission of a product that blocks a new one, if any: one still
-/// moving (to preview, or promoted and on its way to the store). A failed
-/// one does not block, and neither does a ready preview that was not
-/// promoted: a new submission replaces it (once promoted, a submission can
-/// be neither cancelled nor replaced until it is live).
+/// The submission of a product that blocks a new one, if any: one that has
+/// not failed, is not a ready preview, and is not yet in the store.
 pub fn in_progress<'a>(
     s: &Settings,
     st: &'a State,
@@ -333,9 +333,8 @@ pub fn in_progress<'a>(
     st.find(Kind::Submission, |e| e.product.as_deref() == Some(product))
         .into_iter()
         .map(|e| (e, substate(s, e)))
-        .find(|(e, sub)| {
-            let ready_preview = *sub == Substate::ReadyToPublish && live_from(s, e).is_none();
-            !sub.failed() && *sub != Substate::InStore && !ready_preview
+        .find(|(_, sub)| {
+            !sub.failed() && !matches!(sub, Substate::ReadyToPublish | Substate::InStore)
         })
 }
 

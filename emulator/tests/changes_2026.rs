@@ -124,7 +124,7 @@ async fn strict_product_filter_refuses_an_unfiltered_product_list() {
         assert!(text.starts_with("ICH50400 - "), "{text}");
         assert_eq!(
             detail["data"]["ProductTypeFilter[0]"],
-            json!(["The field is invalid (value 'Application')."])
+            json!(["The field is invalid (value 'Application')"])
         );
     }
     let a = env

@@ -92,3 +92,11 @@ async fn rates_out_of_range_are_refused() {
         .await
         .is_err());
 }
+
+#[test]
+fn a_builder_never_shows_the_client_secret() {
+    let b = Emulator::builder().client_secret("s3cret-value");
+    let text = format!("{b:?}");
+    assert!(!text.contains("s3cret-value"), "{text}");
+    assert!(text.contains("not shown"), "{text}");
+}

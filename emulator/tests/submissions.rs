@@ -239,33 +239,61 @@ async fn a_failed_submission_does_not_block() {
 }
 
 #[tokio::test]
-async fn a_ready_preview_is_replaced_by_a_new_submission_a_promoted_one_blocks_until_live() {
-    // SERVICE-FACTS: once promoted, a submission can be neither cancelled
-    // nor replaced until it is live; before that, a ready preview can be.
+async fn a_ready_preview_that_is_not_promoted_is_replaced_by_the_next_submission() {
     let (env, clock) = stepped().await;
     let p = offer(&env, "ready-replaced").await;
     let first = submit(&env, &p).await;
     clock.advance(STEP * 2);
-    assert_eq!(states(&env.get(&first).await.json()).1, "ReadyToPublish");
-    let replacing = submit(&env, &p).await;
-    assert_ne!(replacing, first);
-    clock.advance(STEP * 2);
     assert_eq!(
-        states(&env.get(&replacing).await.json()).1,
-        "ReadyToPublish"
+        states(&env.get(&first).await.json()),
+        ("Published", "ReadyToPublish")
     );
-    // Promoted, it blocks until it is live.
+    // A ready preview is Published, not in progress: the next one replaces it.
+    let second = submit(&env, &p).await;
+    let second_id = second.rsplit('/').next().unwrap();
+    clock.advance(STEP * 2);
+    let a = env.post(&format!("{first}/promote"), json!({})).await;
     assert_eq!(
-        env.post(&format!("{replacing}/promote"), json!({}))
+        a.status, 409,
+        "a replaced preview cannot be promoted: {}",
+        a.text
+    );
+    assert!(a.ich().0.contains(second_id), "{}", a.text);
+    assert_eq!(
+        env.post(&format!("{second}/promote"), json!({}))
             .await
             .status,
         200
     );
-    clock.advance(STEP);
+}
+
+#[tokio::test]
+async fn a_promoted_submission_blocks_until_it_is_live() {
+    let (env, clock) = stepped().await;
+    let p = offer(&env, "promoted-blocks").await;
+    let first = submit(&env, &p).await;
+    clock.advance(STEP * 2);
+    assert_eq!(
+        env.post(&format!("{first}/promote"), json!({}))
+            .await
+            .status,
+        200
+    );
     let a = submit_modules(&env, &p, &["Listing", "ResellerConfiguration"], json!({})).await;
-    assert_eq!(a.status, 409, "publishing still blocks: {}", a.text);
+    assert_eq!(a.status, 409, "Publishing blocks: {}", a.text);
     clock.advance(STEP);
-    assert_eq!(states(&env.get(&replacing).await.json()).1, "InStore");
+    assert_eq!(
+        states(&env.get(&first).await.json()),
+        ("Published", "Published")
+    );
+    let a = submit_modules(&env, &p, &["Listing", "ResellerConfiguration"], json!({})).await;
+    assert_eq!(
+        a.status, 409,
+        "Published but not in the store blocks: {}",
+        a.text
+    );
+    clock.advance(STEP);
+    assert_eq!(states(&env.get(&first).await.json()).1, "InStore");
     let second = submit(&env, &p).await;
     clock.advance(STEP * 2);
     // A ready preview may be cancelled.
