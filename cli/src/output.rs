@@ -158,19 +158,53 @@ impl Reporter {
                 submission_id,
                 substate,
                 elapsed,
-            } => self.step(
-                Some(offer),
-                format_args!(
-                    "submission {submission_id} is {substate} (after {:.1}s)",
-                    elapsed.as_secs_f64()
-                ),
-            ),
+            } => {
+                self.waiting(offer, submission_id, substate);
+                self.step(
+                    Some(offer),
+                    format_args!(
+                        "submission {submission_id} is {substate} (after {:.1}s)",
+                        elapsed.as_secs_f64()
+                    ),
+                )
+            }
             Event::EditRetried { module, attempt } => self.step(
                 Some(offer),
                 format_args!("{module} changed meanwhile; redoing the edit (try {attempt})"),
             ),
             _ => {}
         }
+    }
+
+    /// A spinner per submission being waited for (on a terminal only),
+    /// gone once it reaches a substate where waits end.
+    fn waiting(&self, offer: &str, submission: &str, substate: &str) {
+        let Some(bars) = &self.bars else { return };
+        let Ok(mut bars_now) = self.uploads.lock() else {
+            return;
+        };
+        let key = format!("{offer}/submission {submission}");
+        let done = matches!(
+            substate,
+            "ReadyToPublish" | "InStore" | "Failed" | "FailedInCertification"
+        );
+        if done {
+            if let Some(bar) = bars_now.remove(&key) {
+                bar.finish_and_clear();
+            }
+            return;
+        }
+        let bar = bars_now.entry(key).or_insert_with(|| {
+            let bar = bars.add(ProgressBar::new_spinner());
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix}: {msg} ({elapsed})")
+            {
+                bar.set_style(style);
+            }
+            bar.set_prefix(format!("{offer}: submission {submission}"));
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        bar.set_message(substate.to_string());
     }
 
     fn upload(&self, offer: &str, file: &str, sent: u64, total: u64) {

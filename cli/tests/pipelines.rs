@@ -274,3 +274,59 @@ async fn apply_killed_at_random_moments_finishes_on_the_next_run() {
     let status = env.run(&["status", f]).await;
     assert_eq!(status.code, 0, "{}", status.all());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_2026_service_changes_do_not_stop_the_publishing_flow() {
+    // A required x-ms-publisherId, no unfiltered product list, nextLinks
+    // that break, SAS URLs on another host: all at once.
+    let env = Env::start(
+        quick()
+            .require_publisher_id(4242)
+            .strict_product_filter(true)
+            .broken_next_link_rate(0.3)
+            .blob_host("localhost")
+            .seed(3),
+    )
+    .await;
+    let file = env.write("offer.yaml", &sample("changes-2026"));
+    let f = file.to_str().unwrap();
+    let refused = env
+        .run(&["apply", f, "--publish", "live", "--wait", "60s"])
+        .await;
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    assert!(
+        refused.stderr.contains("x-ms-publisherId"),
+        "{}",
+        refused.all()
+    );
+    assert!(
+        refused.stderr.contains("PARTNER_CENTER_PUBLISHER_ID"),
+        "{}",
+        refused.all()
+    );
+
+    let live = env
+        .run_with(
+            &["apply", f, "--publish", "live", "--wait", "60s"],
+            &[("PARTNER_CENTER_PUBLISHER_ID", "4242")],
+        )
+        .await;
+    assert_eq!(live.code, 0, "{}", live.all());
+    assert!(live.stdout.contains("is live"), "{}", live.all());
+    let offers = env
+        .run_with(
+            &[
+                "list",
+                "offers",
+                "--type",
+                "AzureApplication",
+                "--output",
+                "json",
+            ],
+            &[("PARTNER_CENTER_PUBLISHER_ID", "4242")],
+        )
+        .await;
+    assert_eq!(offers.code, 0, "{}", offers.all());
+    let listed = &offers.json_lines()[0]["offers"];
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+}
