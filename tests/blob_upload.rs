@@ -210,6 +210,7 @@ async fn a_large_file_goes_up_in_blocks_listed_in_order() {
         .block_size(1024)
         .single_put_threshold(2048)
         .blocks_in_flight(3)
+        .block_md5(true)
         .upload_file(&sas_for(&server), file.path(), |_| {})
         .await
         .expect("upload");
@@ -276,6 +277,34 @@ async fn a_large_file_goes_up_in_blocks_listed_in_order() {
     assert_eq!(summary.bytes, 10_000);
     assert_eq!(summary.blocks, 10);
     assert_eq!(summary.content_md5, md5_b64(&data));
+}
+
+#[tokio::test]
+async fn by_default_blocks_carry_no_md5_as_in_microsofts_sdks_but_the_blob_does() {
+    let server = MockServer::start().await;
+    answer_puts(&server, created()).await;
+    let data = sample(5_000);
+    let file = temp_file(&data);
+    let summary = uploader()
+        .block_size(1024)
+        .single_put_threshold(2048)
+        .upload_file(&sas_for(&server), file.path(), |_| {})
+        .await
+        .expect("upload");
+    let requests = server.received_requests().await.expect("recorded");
+    let blocks: Vec<&Request> = requests
+        .iter()
+        .filter(|r| query(r, "comp").as_deref() == Some("block"))
+        .collect();
+    assert_eq!(blocks.len(), 5);
+    assert!(blocks.iter().all(|b| header(b, "content-md5").is_none()));
+    let list = requests.last().expect("the last request");
+    assert_eq!(
+        header(list, "x-ms-blob-content-md5"),
+        Some(md5_b64(&data).as_str())
+    );
+    assert_eq!(summary.content_md5, md5_b64(&data));
+    assert_eq!(assemble(&requests), data);
 }
 
 #[tokio::test]
