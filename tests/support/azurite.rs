@@ -89,13 +89,16 @@ impl Azurite {
         let log = |name: &str| {
             std::fs::File::create(workspace.path().join(name)).expect("Azurite's log file")
         };
-        let mut child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        if !options.contains(&"--inMemoryPersistence") {
+            // Azurite refuses a workspace when it keeps blobs in memory.
+            command.arg("--location").arg(workspace.path());
+        }
+        let mut child = command
             .arg("--blobHost")
             .arg("127.0.0.1")
             .arg("--blobPort")
             .arg(port.to_string())
-            .arg("--location")
-            .arg(workspace.path())
             .arg("--disableTelemetry")
             .args(options)
             .stdin(Stdio::null())
