@@ -56,15 +56,15 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
 use futures::stream::{FuturesUnordered, StreamExt as _};
-use http::StatusCode;
 use md5::{Digest as _, Md5};
 use tokio::io::AsyncRead;
 
-use crate::retry::{self, Outcome, RetryPolicy};
+use crate::retry::RetryPolicy;
 use crate::secret::SasUri;
 
 mod blocks;
 mod error;
+mod send;
 mod target;
 
 use blocks::{block_md5, read_up_to, Block, BlockReader, WholeMd5};
@@ -488,109 +488,6 @@ impl BlobUploader {
             .await?;
         Ok((block.index, size, sent.retries))
     }
-
-    /// Sends a request, retrying as [`BlobUploader::retry_policy`] says
-    /// (through [`retry::drive`], the crate's one retry loop).
-    async fn send(
-        &self,
-        target: &Target,
-        operation: Operation,
-        build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Sent, UploadError> {
-        let operation = &operation;
-        let build = &build;
-        let mut attempts = 0u32;
-        let ended = retry::drive(&self.retry, |attempt| {
-            attempts = attempt;
-            async move {
-                let mut request = build().header("x-ms-version", STORAGE_VERSION);
-                if let Some(timeout) = self.timeout {
-                    request = request.timeout(timeout);
-                }
-                match request.send().await {
-                    Ok(response) if response.status().is_success() => {
-                        tracing::debug!(
-                            blob = %target.shown,
-                            %operation,
-                            attempt,
-                            status = response.status().as_u16(),
-                            "stored"
-                        );
-                        Outcome::Done(Ok(Sent {
-                            response,
-                            retries: attempt - 1,
-                        }))
-                    }
-                    Ok(response) if is_retryable(response.status()) => {
-                        tracing::warn!(
-                            blob = %target.shown,
-                            %operation,
-                            attempt,
-                            status = response.status().as_u16(),
-                            "Storage asked to retry"
-                        );
-                        let retry_after = retry::retry_after(response.headers());
-                        Outcome::Retry {
-                            error: Ok(response),
-                            retry_after,
-                        }
-                    }
-                    Ok(response) => Outcome::Done(Err(Ok(response))),
-                    Err(error) => {
-                        let error = error.without_url();
-                        // Every call here is an idempotent PUT.
-                        if retry::is_retryable_transport(&error, &http::Method::PUT) {
-                            tracing::warn!(
-                                blob = %target.shown,
-                                %operation,
-                                attempt,
-                                %error,
-                                "request failed; it may be retried"
-                            );
-                            Outcome::Retry {
-                                error: Err(error),
-                                retry_after: None,
-                            }
-                        } else {
-                            Outcome::Done(Err(Err(error)))
-                        }
-                    }
-                }
-            }
-        })
-        .await;
-        let failed = match ended {
-            Ok(Ok(sent)) => return Ok(sent),
-            Ok(Err(failed)) | Err(failed) => failed,
-        };
-        match failed {
-            Ok(response) => {
-                let error = StorageError::read(response, target).await;
-                tracing::debug!(blob = %target.shown, %operation, attempts, %error, "refused");
-                Err(target.error(UploadErrorKind::Storage {
-                    operation: *operation,
-                    attempts,
-                    error: Box::new(error),
-                }))
-            }
-            Err(error) => {
-                tracing::debug!(blob = %target.shown, %operation, attempts, %error, "failed");
-                Err(target.error(UploadErrorKind::Transport {
-                    operation: *operation,
-                    attempts,
-                    timed_out: error.is_timeout(),
-                    source: error,
-                }))
-            }
-        }
-    }
-}
-
-/// Storage statuses worth another try: every call here is an idempotent PUT.
-fn is_retryable(status: StatusCode) -> bool {
-    status.is_server_error()
-        || status == StatusCode::REQUEST_TIMEOUT
-        || status == StatusCode::TOO_MANY_REQUESTS
 }
 
 /// The block id of block `index`: fixed length (Storage requires every id of
@@ -605,11 +502,6 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-}
-
-struct Sent {
-    response: reqwest::Response,
-    retries: u32,
 }
 
 #[cfg(test)]
