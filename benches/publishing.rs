@@ -9,7 +9,16 @@
 //! 2. the whole publishing flow of `examples/publish_offer.rs` (offer,
 //!    listing, logo, reseller configuration, plan, package, preview, live)
 //!    with every emulator delay at zero: HTTP requests by kind and wall
-//!    time, over several runs.
+//!    time, over several runs;
+//! 3. the same 256 MiB to Azurite, Microsoft's storage emulator: the
+//!    [`BlobUploader`], Microsoft's Python SDK (`azure-storage-blob`,
+//!    `upload_blob(max_concurrency=4)`, run as a child process from
+//!    `benches/support/sdk_upload.py`) and one streamed `PUT`, alternating,
+//!    in one run. Azurite comes from `AZURITE_BLOB` or `.ci/node` (`bash
+//!    .ci/azurite`), the Python with the SDK from `AZURE_BLOB_PYTHON` (else
+//!    `.ci/python/bin/python`, else `python3`); what is missing is named
+//!    and its rows are left out. `PUBLISHING_BENCH_AZURITE_ONLY=1` runs
+//!    only this part.
 //!
 //! Nothing is asserted: the numbers are reported as measured. The heap is
 //! the whole process's, the in-process emulator's buffers included.
@@ -34,6 +43,10 @@ use partner_center_ingestion::{Client, SasUri};
 
 #[path = "support/heap.rs"]
 mod heap;
+
+#[allow(dead_code)]
+#[path = "../tests/support/azurite.rs"]
+mod azurite;
 
 use heap::{Counting, CURRENT, PEAK};
 
@@ -265,6 +278,136 @@ async fn flow_bench() {
     }
 }
 
+/// The Python interpreter that has `azure-storage-blob`, or why there is none.
+fn sdk_python() -> Result<PathBuf, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates: Vec<PathBuf> = match std::env::var_os("AZURE_BLOB_PYTHON") {
+        Some(p) if !p.is_empty() => vec![PathBuf::from(p)],
+        _ => vec![root.join(".ci/python/bin/python"), PathBuf::from("python3")],
+    };
+    for python in &candidates {
+        let has_sdk = std::process::Command::new(python)
+            .args(["-c", "import azure.storage.blob"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if has_sdk {
+            return Ok(python.clone());
+        }
+    }
+    Err(format!(
+        "no Python with azure-storage-blob among {candidates:?}: set AZURE_BLOB_PYTHON to a venv's python (python3 -m venv /tmp/v && /tmp/v/bin/pip install azure-storage-blob)"
+    ))
+}
+
+/// Uploads with Microsoft's Python SDK: wall time and peak RSS.
+fn sdk_upload(python: &Path, sas: &str, path: &Path) -> Result<(Duration, u64), String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/support/sdk_upload.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(sas)
+        .arg(path)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "the SDK upload failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut fields = text.split_whitespace();
+    let seconds: f64 = fields.next().and_then(|f| f.parse().ok()).unwrap_or(0.0);
+    let rss_kib: u64 = fields.next().and_then(|f| f.parse().ok()).unwrap_or(0);
+    Ok((Duration::from_secs_f64(seconds), rss_kib))
+}
+
+async fn azurite_bench(runs: usize) {
+    println!();
+    println!("3. Uploading the same 256 MiB to Azurite, Microsoft's storage emulator ({runs} runs, alternating)");
+    if let Err(why) = azurite::find_binary() {
+        println!("(skipped: {why})");
+        return;
+    }
+    let python = sdk_python();
+    if let Err(why) = &python {
+        println!("(the SDK rows are left out: {why})");
+    }
+    let storage = azurite::Azurite::start_with(&[
+        "--skipApiVersionCheck",
+        "--silent",
+        "--inMemoryPersistence",
+    ]);
+    let http = reqwest::Client::new();
+    storage.create_container(&http, "bench").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = make_file(dir.path());
+    let mut blob = 0;
+    let mut sas = || {
+        blob += 1;
+        storage.blob_sas("bench", &format!("package-{blob}.zip"), "rcw")
+    };
+    println!("| upload | run | wall s | MiB/s | peak memory MiB |");
+    println!("| --- | --- | --- | --- | --- |");
+    for run in 1..=runs {
+        let target = SasUri::new(sas());
+        let uploader = BlobUploader::new(http.clone());
+        let started = Instant::now();
+        let (summary, peak) = peak_growth(uploader.upload_file(&target, &path, |_| {})).await;
+        let elapsed = started.elapsed();
+        let summary = summary.expect("upload to Azurite");
+        println!(
+            "| BlobUploader ({} blocks of 4 MiB, 4 in flight; heap growth) | {run} | {:.2} | {:.0} | {:.1} |",
+            summary.blocks,
+            elapsed.as_secs_f64(),
+            mib_per_s(elapsed),
+            peak as f64 / MIB as f64
+        );
+        let target = SasUri::new(sas());
+        let uploader = BlobUploader::new(http.clone()).block_md5(true);
+        let started = Instant::now();
+        let (summary, peak) = peak_growth(uploader.upload_file(&target, &path, |_| {})).await;
+        let elapsed = started.elapsed();
+        summary.expect("upload to Azurite");
+        println!(
+            "| BlobUploader with block_md5(true) (heap growth) | {run} | {:.2} | {:.0} | {:.1} |",
+            elapsed.as_secs_f64(),
+            mib_per_s(elapsed),
+            peak as f64 / MIB as f64
+        );
+        if let Ok(python) = &python {
+            let url = sas();
+            let path = path.clone();
+            let python = python.clone();
+            let result = tokio::task::spawn_blocking(move || sdk_upload(&python, &url, &path))
+                .await
+                .expect("the SDK run");
+            match result {
+                Ok((elapsed, rss_kib)) => println!(
+                    "| azure-storage-blob upload_blob(max_concurrency=4) (peak RSS of the Python process) | {run} | {:.2} | {:.0} | {:.1} |",
+                    elapsed.as_secs_f64(),
+                    mib_per_s(elapsed),
+                    rss_kib as f64 / 1024.0
+                ),
+                Err(why) => println!("| azure-storage-blob | {run} | failed: {why} | | |"),
+            }
+        }
+        let target = SasUri::new(sas());
+        let started = Instant::now();
+        let (status, peak) = peak_growth(plain_put(&http, &target, &path)).await;
+        let elapsed = started.elapsed();
+        println!(
+            "| one streamed reqwest PUT (status {}; heap growth) | {run} | {:.2} | {:.0} | {:.1} |",
+            status.as_u16(),
+            elapsed.as_secs_f64(),
+            mib_per_s(elapsed),
+            peak as f64 / MIB as f64
+        );
+    }
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -272,7 +415,10 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         let emulator = Emulator::builder().start().await.expect("emulator");
-        upload_bench(&emulator).await;
-        flow_bench().await;
+        if std::env::var_os("PUBLISHING_BENCH_AZURITE_ONLY").is_none() {
+            upload_bench(&emulator).await;
+            flow_bench().await;
+        }
+        azurite_bench(3).await;
     });
 }

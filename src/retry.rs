@@ -16,7 +16,7 @@
 //! pipeline, the blob uploader, the `nextLink` of a page that answered 404
 //! (and, through the same function, the token requests). Each caller says
 //! what one try is and whether its failure is worth another
-//! ([`Outcome`]); `drive` counts the tries, waits and stops.
+//! (`Outcome`); `drive` counts the tries, waits and stops.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime};

@@ -210,6 +210,7 @@ async fn a_large_file_goes_up_in_blocks_listed_in_order() {
         .block_size(1024)
         .single_put_threshold(2048)
         .blocks_in_flight(3)
+        .block_md5(true)
         .upload_file(&sas_for(&server), file.path(), |_| {})
         .await
         .expect("upload");
@@ -276,6 +277,34 @@ async fn a_large_file_goes_up_in_blocks_listed_in_order() {
     assert_eq!(summary.bytes, 10_000);
     assert_eq!(summary.blocks, 10);
     assert_eq!(summary.content_md5, md5_b64(&data));
+}
+
+#[tokio::test]
+async fn by_default_blocks_carry_no_md5_as_in_microsofts_sdks_but_the_blob_does() {
+    let server = MockServer::start().await;
+    answer_puts(&server, created()).await;
+    let data = sample(5_000);
+    let file = temp_file(&data);
+    let summary = uploader()
+        .block_size(1024)
+        .single_put_threshold(2048)
+        .upload_file(&sas_for(&server), file.path(), |_| {})
+        .await
+        .expect("upload");
+    let requests = server.received_requests().await.expect("recorded");
+    let blocks: Vec<&Request> = requests
+        .iter()
+        .filter(|r| query(r, "comp").as_deref() == Some("block"))
+        .collect();
+    assert_eq!(blocks.len(), 5);
+    assert!(blocks.iter().all(|b| header(b, "content-md5").is_none()));
+    let list = requests.last().expect("the last request");
+    assert_eq!(
+        header(list, "x-ms-blob-content-md5"),
+        Some(md5_b64(&data).as_str())
+    );
+    assert_eq!(summary.content_md5, md5_b64(&data));
+    assert_eq!(assemble(&requests), data);
 }
 
 #[tokio::test]
@@ -649,207 +678,8 @@ async fn reading_stays_within_the_blocks_in_flight() {
 // or `node_modules/.bin/azurite-blob` in the checkout. A missing binary fails
 // the test.
 
-mod azurite {
-    use std::net::{Ipv4Addr, TcpListener, TcpStream};
-    use std::path::PathBuf;
-    use std::process::{Child, Command, Stdio};
-    use std::time::{Duration, Instant, SystemTime};
-
-    use base64::engine::general_purpose::STANDARD as BASE64;
-    use base64::Engine as _;
-    use hmac::{Hmac, Mac};
-    use sha2::Sha256;
-
-    /// Azurite's well-known development account (public, documented by
-    /// Microsoft; it only opens the emulator).
-    pub const ACCOUNT: &str = "devstoreaccount1";
-    pub const KEY: &str =
-        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    /// The version the test's own requests and SAS use.
-    const VERSION: &str = "2021-08-06";
-
-    pub struct Azurite {
-        child: Child,
-        pub port: u16,
-        _workspace: tempfile::TempDir,
-    }
-
-    impl Drop for Azurite {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    fn binary() -> PathBuf {
-        if let Some(path) = std::env::var_os("AZURITE_BLOB").filter(|p| !p.is_empty()) {
-            let path = PathBuf::from(path);
-            assert!(
-                path.exists(),
-                "AZURITE_BLOB is {} but there is no such file; run `bash .ci/azurite` to install Azurite",
-                path.display()
-            );
-            return path;
-        }
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        for candidate in [
-            ".ci/node/node_modules/.bin/azurite-blob",
-            "node_modules/.bin/azurite-blob",
-        ] {
-            let path = root.join(candidate);
-            if path.exists() {
-                return path;
-            }
-        }
-        panic!(
-            "Azurite is not installed: these tests need `azurite-blob` (npm package azurite). \
-             Run `bash .ci/azurite` (it installs it into .ci/node and prints the path) and set \
-             AZURITE_BLOB to that path"
-        );
-    }
-
-    fn free_port() -> u16 {
-        TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port on 127.0.0.1")
-    }
-
-    impl Azurite {
-        pub fn start() -> Azurite {
-            let binary = binary();
-            let workspace = tempfile::tempdir().expect("a workspace for Azurite");
-            let port = free_port();
-            let log = |name: &str| {
-                std::fs::File::create(workspace.path().join(name)).expect("Azurite's log file")
-            };
-            let mut child = Command::new(&binary)
-                .arg("--blobHost")
-                .arg("127.0.0.1")
-                .arg("--blobPort")
-                .arg(port.to_string())
-                .arg("--location")
-                .arg(workspace.path())
-                .arg("--disableTelemetry")
-                .stdin(Stdio::null())
-                .stdout(log("stdout.log"))
-                .stderr(log("stderr.log"))
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-            let deadline = Instant::now() + Duration::from_secs(60);
-            loop {
-                if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
-                    break;
-                }
-                if let Ok(Some(status)) = child.try_wait() {
-                    let out = std::fs::read_to_string(workspace.path().join("stdout.log"))
-                        .unwrap_or_default();
-                    let err = std::fs::read_to_string(workspace.path().join("stderr.log"))
-                        .unwrap_or_default();
-                    panic!("Azurite exited ({status}) before listening:\n{out}\n{err}");
-                }
-                if Instant::now() > deadline {
-                    let _ = child.kill();
-                    panic!("Azurite did not listen on 127.0.0.1:{port} within 60 s");
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Azurite {
-                child,
-                port,
-                _workspace: workspace,
-            }
-        }
-
-        /// The account's base URL, path style: `http://127.0.0.1:port/devstoreaccount1`.
-        pub fn account_url(&self) -> String {
-            format!("http://127.0.0.1:{}/{ACCOUNT}", self.port)
-        }
-
-        /// Creates a container, signing the request with the account key
-        /// (Shared Key authorization).
-        pub async fn create_container(&self, http: &reqwest::Client, container: &str) {
-            let date = httpdate::fmt_http_date(SystemTime::now());
-            // VERB, then 11 standard headers (all empty here; Content-Length
-            // is empty when 0), then x-ms-* headers and the resource.
-            let string_to_sign = format!(
-                "PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{VERSION}\n/{ACCOUNT}/{ACCOUNT}/{container}\nrestype:container"
-            );
-            let response = http
-                .put(format!(
-                    "{}/{container}?restype=container",
-                    self.account_url()
-                ))
-                .header("x-ms-date", &date)
-                .header("x-ms-version", VERSION)
-                .header(
-                    "authorization",
-                    format!("SharedKey {ACCOUNT}:{}", sign(&string_to_sign)),
-                )
-                .send()
-                .await
-                .expect("Azurite answers");
-            let status = response.status();
-            let body = response.text().await.unwrap_or_default();
-            assert_eq!(status.as_u16(), 201, "create container: {body}");
-        }
-
-        /// A service SAS URL for one blob with the given permissions
-        /// (`sr=b`, version 2021-08-06, valid until 2099).
-        pub fn blob_sas(&self, container: &str, blob: &str, permissions: &str) -> String {
-            let expiry = "2099-01-01T00:00:00Z";
-            // The string-to-sign of a service SAS, version 2020-12-06 and
-            // later: sp, st, se, canonicalized resource, si, sip, spr, sv,
-            // sr, snapshot time, ses, rscc, rscd, rsce, rscl, rsct.
-            let string_to_sign = [
-                permissions,
-                "",
-                expiry,
-                &format!("/blob/{ACCOUNT}/{container}/{blob}"),
-                "",
-                "",
-                "",
-                VERSION,
-                "b",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
-            .join("\n");
-            let mut url = url::Url::parse(&format!("{}/{container}/{blob}", self.account_url()))
-                .expect("a blob URL");
-            url.query_pairs_mut()
-                .append_pair("sv", VERSION)
-                .append_pair("sr", "b")
-                .append_pair("sp", permissions)
-                .append_pair("se", expiry)
-                .append_pair("sig", &sign(&string_to_sign));
-            url.to_string()
-        }
-    }
-
-    /// Base64 HMAC-SHA256 of `text` with the account key.
-    pub fn sign(text: &str) -> String {
-        let key = BASE64.decode(KEY).expect("the dev key is base64");
-        let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key");
-        mac.update(text.as_bytes());
-        BASE64.encode(mac.finalize().into_bytes())
-    }
-
-    /// The `sig` value of a SAS URL, decoded.
-    pub fn signature_of(sas: &str) -> String {
-        url::Url::parse(sas)
-            .expect("a URL")
-            .query_pairs()
-            .find(|(k, _)| k == "sig")
-            .map(|(_, v)| v.into_owned())
-            .expect("a sig")
-    }
-}
+#[path = "support/azurite.rs"]
+mod azurite;
 
 async fn download(http: &reqwest::Client, sas: &str) -> (Vec<u8>, Option<String>) {
     let response = http

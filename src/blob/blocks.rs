@@ -1,8 +1,10 @@
 //! Reading the source a block at a time.
 
+use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
 use md5::{Digest as _, Md5};
 use tokio::io::{AsyncRead, AsyncReadExt as _};
+use tokio::sync::mpsc;
 
 use super::{UploadErrorKind, MAX_BLOCKS};
 
@@ -12,12 +14,13 @@ pub(super) struct Block {
     pub(super) data: Bytes,
 }
 
-/// Reads the source a block at a time, hashing it as a whole on the way.
+/// Reads the source a block at a time, handing each block, in order, to
+/// the hasher of the whole blob ([`WholeMd5`]).
 pub(super) struct BlockReader<'a, R> {
     /// Bytes read before the upload chose blocks; they come first.
     pub(super) head: Bytes,
     pub(super) reader: &'a mut R,
-    pub(super) whole: &'a mut Md5,
+    pub(super) whole: &'a WholeMd5,
     pub(super) next: u64,
     pub(super) offset: u64,
     pub(super) len: Option<u64>,
@@ -82,15 +85,64 @@ impl<R: AsyncRead + Unpin> BlockReader<'_, R> {
                 block_size: self.block_size,
             });
         }
-        self.whole.update(&data);
+        let data = data.freeze();
+        self.whole.update(data.clone()).await;
         let block = Block {
             index: self.next,
             offset: self.offset,
-            data: data.freeze(),
+            data,
         };
         self.next += 1;
         self.offset = total;
         Ok(Some(block))
+    }
+}
+
+/// The MD5 of the whole blob, computed on a blocking thread from the blocks
+/// in order, so that hashing runs beside the uploads instead of on the
+/// async threads that drive them. The queue holds at most `depth` blocks
+/// (bytes shared with the blocks in flight, not copies).
+pub(super) struct WholeMd5 {
+    blocks: mpsc::Sender<Bytes>,
+    hasher: tokio::task::JoinHandle<Md5>,
+}
+
+impl WholeMd5 {
+    pub(super) fn start(depth: usize) -> Self {
+        let (blocks, mut queue) = mpsc::channel::<Bytes>(depth.max(1));
+        let hasher = tokio::task::spawn_blocking(move || {
+            let mut md5 = Md5::new();
+            while let Some(block) = queue.blocking_recv() {
+                md5.update(&block);
+            }
+            md5
+        });
+        WholeMd5 { blocks, hasher }
+    }
+
+    async fn update(&self, block: Bytes) {
+        // The hasher only stops when the sender is dropped; a send cannot
+        // fail before then.
+        let _ = self.blocks.send(block).await;
+    }
+
+    /// The digest of every block handed over, base64.
+    pub(super) async fn finish(self) -> Result<String, UploadErrorKind> {
+        drop(self.blocks);
+        let md5 = self.hasher.await.map_err(|e| UploadErrorKind::Read {
+            source: std::io::Error::other(format!("hashing the blob failed: {e}")),
+        })?;
+        Ok(super::BASE64.encode(md5.finalize()))
+    }
+}
+
+/// The base64 MD5 of one block, computed on a blocking thread.
+pub(super) async fn block_md5(data: &Bytes) -> String {
+    let copy = data.clone();
+    match tokio::task::spawn_blocking(move || super::BASE64.encode(Md5::digest(&copy))).await {
+        Ok(md5) => md5,
+        // Only if the blocking pool is gone (the runtime shutting down).
+        Err(_) => super::BASE64.encode(Md5::digest(data)),
     }
 }
 
