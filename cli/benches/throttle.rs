@@ -56,6 +56,7 @@ struct Row {
     wall: Duration,
     requests: u64,
     throttled: u64,
+    failed: usize,
 }
 
 async fn run(label: &'static str, parallel: usize, clients: usize) -> Row {
@@ -84,18 +85,15 @@ async fn run(label: &'static str, parallel: usize, clients: usize) -> Row {
         .collect()
         .await;
     let wall = started.elapsed();
-    for r in &results {
-        if let Err(e) = r {
-            panic!("an apply failed: {e}");
-        }
-    }
+    // An offer whose requests ran out of retries under throttling fails.
+    let failed = results.iter().filter(|r| r.is_err()).count();
     let after = emu.stats();
-    assert_eq!(after.products, OFFERS);
     Row {
         label,
         wall,
         requests: after.total - before.total,
         throttled: after.throttled - before.throttled,
+        failed,
     }
 }
 
@@ -109,15 +107,16 @@ async fn main() {
         run("--parallel 8, eight clients (independent)", 8, 8).await,
     ];
     println!("{OFFERS} offers of 2 plans, throttle rate 0.1, 200 ms windows");
-    println!("| run | wall s | requests | 429s received |");
-    println!("| --- | --- | --- | --- |");
+    println!("| run | wall s | requests | 429s received | offers failed |");
+    println!("| --- | --- | --- | --- | --- |");
     for r in rows {
         println!(
-            "| {} | {:.2} | {} | {} |",
+            "| {} | {:.2} | {} | {} | {} |",
             r.label,
             r.wall.as_secs_f64(),
             r.requests,
-            r.throttled
+            r.throttled,
+            r.failed
         );
     }
 }

@@ -109,7 +109,9 @@ pub async fn faults(State(server): State<Arc<Server>>, req: Request, next: Next)
             );
             let h = r.headers_mut();
             h.insert("retry-after", HeaderValue::from(seconds.max(1)));
-            h.insert("retry-after-ms", HeaderValue::from(left.as_millis() as u64));
+            // Rounded up, so a caller that waits this long is past the window.
+            let ms = left.as_micros().div_ceil(1000) as u64;
+            h.insert("retry-after-ms", HeaderValue::from(ms));
             return r;
         }
         Fault::Fail => {

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use oauth2::{AuthType, ClientId, ClientSecret, Scope, TokenUrl};
 use serde::{Deserialize, Serialize};
-use tokio::time::Instant;
 use url::Url;
 
 use super::error::lenient_seconds;
@@ -15,7 +14,7 @@ use super::token_http::{HttpFailure, TokenHttp};
 use super::PARTNER_CENTER_RESOURCE;
 use super::{AadError, AccessToken, AuthError, Cloud, TokenEndpoint};
 use crate::net::check_secure;
-use crate::retry::RetryPolicy;
+use crate::retry::{Outcome, RetryPolicy};
 use crate::secret::Secret;
 use crate::sensitive::truncate;
 
@@ -253,10 +252,8 @@ impl Grant {
         Fut: std::future::Future<Output = Result<ClientAuth, AuthError>>,
     {
         let endpoint = self.token_url.to_string();
-        let mut attempt = 0u32;
-        let started = Instant::now();
-        loop {
-            attempt += 1;
+        let (endpoint, auth) = (&endpoint, &auth);
+        crate::retry::drive(&self.retry, |attempt| async move {
             let oauth = oauth2::Client::<
                 AadError,
                 AadTokenResponse,
@@ -266,7 +263,11 @@ impl Grant {
             >::new(ClientId::new(self.client_id.clone()))
             .set_auth_type(AuthType::RequestBody)
             .set_token_uri(TokenUrl::from_url(self.token_url.clone()));
-            let result = match auth().await? {
+            let client_auth = match auth().await {
+                Ok(a) => a,
+                Err(e) => return Outcome::Done(Err(e)),
+            };
+            let result = match client_auth {
                 ClientAuth::Secret(secret) => {
                     let oauth = oauth.set_client_secret(ClientSecret::new(secret.expose().into()));
                     let request = self.scoped(oauth.exchange_client_credentials());
@@ -291,21 +292,23 @@ impl Grant {
                         .unwrap_or(DEFAULT_LIFETIME);
                     tracing::debug!(token_url = %endpoint, attempt, expires_in_s = lifetime.as_secs(), "token obtained");
                     let secret = Secret::new(response.access_token.secret().clone());
-                    return Ok(AccessToken::new(secret, lifetime));
+                    return Outcome::Done(Ok(AccessToken::new(secret, lifetime)));
                 }
                 Err(e) => e,
             };
-            let (error, retry_after) = token_failure(&endpoint, failure);
-            let retryable = retry_after.is_some();
-            let delay = self.retry.delay(attempt, retry_after.flatten());
-            if retryable && self.retry.allows(attempt, started.elapsed(), delay) {
-                tracing::warn!(token_url = %endpoint, attempt, delay_ms = delay.as_millis() as u64, error = %error, "token request failed; retrying");
-                tokio::time::sleep(delay).await;
-                continue;
+            match token_failure(endpoint, failure) {
+                (error, Some(retry_after)) => {
+                    tracing::warn!(token_url = %endpoint, attempt, error = %error, "token request failed; it may be retried");
+                    Outcome::Retry { error, retry_after }
+                }
+                (error, None) => {
+                    tracing::debug!(token_url = %endpoint, attempt, error = %error, "token request failed");
+                    Outcome::Done(Err(error))
+                }
             }
-            tracing::debug!(token_url = %endpoint, attempt, error = %error, "token request failed");
-            return Err(error);
-        }
+        })
+        .await
+        .and_then(|r| r)
     }
 
     fn scoped<'a>(

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use serde::Deserialize;
-use tokio::time::Instant;
 use url::Url;
 
 use super::cache::{TokenCache, TokenSource};
@@ -18,7 +17,7 @@ use super::error::lenient_seconds;
 use super::grant::{http_client, DEFAULT_LIFETIME};
 use super::{AadError, AccessToken, AuthError, TokenCredential, PARTNER_CENTER_RESOURCE};
 use crate::net::check_secure;
-use crate::retry::RetryPolicy;
+use crate::retry::{Outcome, RetryPolicy};
 use crate::secret::Secret;
 
 /// The Instance Metadata Service's address.
@@ -374,10 +373,7 @@ impl IdentitySource {
 
     async fn fetch_token(&self) -> Result<AccessToken, AuthError> {
         self.probe().await?;
-        let started = Instant::now();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        crate::retry::drive(&self.retry, |attempt| async move {
             let (request, shown) = self.request();
             tracing::debug!(url = %shown, attempt, "asking the managed identity endpoint for a token");
             let (error, status, retry_after) = match request.send().await {
@@ -388,14 +384,14 @@ impl IdentitySource {
                         .await
                         .unwrap_or_default();
                     if status.is_success() {
-                        let token: IdentityToken = serde_json::from_slice(&body).map_err(|_| {
-                            AuthError::Credential(format!(
+                        let Ok(token) = serde_json::from_slice::<IdentityToken>(&body) else {
+                            return Outcome::Done(Err(AuthError::Credential(format!(
                                 "the managed identity endpoint {shown} answered {status} with something that is not a token response"
-                            ))
-                        })?;
+                            ))));
+                        };
                         let lifetime = lifetime(&token);
                         tracing::debug!(url = %shown, expires_in_s = lifetime.as_secs(), "managed identity token obtained");
-                        return Ok(AccessToken::new(token.access_token, lifetime));
+                        return Outcome::Done(Ok(AccessToken::new(token.access_token, lifetime)));
                     }
                     (failure(&shown, status, &body), Some(status), retry_after)
                 }
@@ -406,24 +402,28 @@ impl IdentitySource {
                         source: Arc::new(e),
                     };
                     if !retryable {
-                        return Err(error);
+                        return Outcome::Done(Err(error));
                     }
                     (error, None, None)
                 }
             };
+            // IMDS's own rules: 404 (identity not yet assigned), 410 (being
+            // updated: it asks for 70 s of patience), 429 and 5xx are retried.
             let retryable =
                 status.is_none_or(|s| matches!(s.as_u16(), 404 | 410 | 429) || s.is_server_error());
-            let mut delay = self.retry.delay(attempt, retry_after);
-            if status.is_some_and(|s| s.as_u16() == 410) {
-                // IMDS is being updated: it asks for 70 s of patience.
-                delay = delay.max(Duration::from_secs(10).min(self.retry.max_delay));
+            if !retryable {
+                return Outcome::Done(Err(error));
             }
-            if !retryable || !self.retry.allows(attempt, started.elapsed(), delay) {
-                return Err(error);
-            }
-            tracing::warn!(url = %shown, attempt, delay_ms = delay.as_millis() as u64, error = %error, "managed identity token request failed; retrying");
-            tokio::time::sleep(delay).await;
-        }
+            let retry_after = if status.is_some_and(|s| s.as_u16() == 410) {
+                Some(retry_after.unwrap_or_default().max(Duration::from_secs(10).min(self.retry.max_delay)))
+            } else {
+                retry_after
+            };
+            tracing::warn!(url = %shown, attempt, error = %error, "managed identity token request failed; it may be retried");
+            Outcome::Retry { error, retry_after }
+        })
+        .await
+        .and_then(|r| r)
     }
 }
 

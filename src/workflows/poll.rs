@@ -15,7 +15,6 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 /// ([`Waiter::pause_at_least`]).
 // The submission wait (`submissions.rs`) is to call it instead of its own
 // seconds-only reader; until then only the tests do.
-#[allow(dead_code)]
 pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     crate::retry::retry_after(headers).map(|wait| wait.min(MAX_RETRY_AFTER))
 }

@@ -128,12 +128,6 @@ fn pair(module: &str, instance: String) -> TypeValuePair {
     }
 }
 
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    let secs: u64 = value.trim().parse().ok()?;
-    Some(Duration::from_secs(secs.min(300)))
-}
-
 fn is_failed(substate: &str) -> bool {
     substate.eq_ignore_ascii_case("Failed")
         || substate.eq_ignore_ascii_case("FailedInCertification")
@@ -288,7 +282,7 @@ impl Publisher {
                 }
                 Err(e) => return Err(e.into()),
             };
-            let floor = retry_after(answer.headers());
+            let floor = super::poll::retry_after(answer.headers());
             let current = answer.into_inner();
             let substate = current.substate.map(|s| s.to_string()).unwrap_or_default();
             if last.as_deref() != Some(substate.as_str()) {
