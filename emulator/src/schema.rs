@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 
 /// The document the routes and schemas come from, embedded at build time.
-const SPEC_TEXT: &str = include_str!("../../spec/ingestion.json");
+const SPEC_TEXT: &str = include_str!("../spec/ingestion.json");
 
 /// The parsed document, shared by every emulator of the process.
 pub fn spec() -> &'static Value {

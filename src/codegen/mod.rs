@@ -135,6 +135,7 @@ pub fn generate(text: &str) -> Result<Output, String> {
         &mut file,
         own.into_iter().map(|t| t.tokens).collect(),
         &docs,
+        &polish::Expected::from_doc(&doc),
     )?;
 
     let operations = surface::operations(&doc);
