@@ -15,6 +15,8 @@ const FLOORS: &[(&str, u8)] = &[
     // What is secret, secret strings, HTTP helpers, when to retry.
     ("sensitive", 0),
     ("retry", 0),
+    // One throttle budget per client, shared by its clones.
+    ("throttle", 0),
     ("secret", 1),
     ("net", 1),
     // Credentials and blob uploads stand on the helpers alone.

@@ -5,8 +5,7 @@
 //! * [`wire`]: [`ApiError`], the service's error answer, and the parser of
 //!   its wire forms (the `ICH…` string and ASP.NET's validation answer);
 //! * the bridge out of the generated client's error type lives with the
-//!   request pipeline (`crate::pipeline::bridge`); `from_generated` is
-//!   named here too because the generated code calls it by this path.
+//!   request pipeline (its `bridge` module), above this room.
 
 pub(crate) mod kind;
 pub(crate) mod wire;
@@ -16,5 +15,3 @@ mod secret_tests;
 
 pub use kind::{Error, Result};
 pub use wire::ApiError;
-
-pub(crate) use crate::pipeline::bridge::from_generated;

@@ -108,7 +108,7 @@ pub(super) fn return_our_error(builder: &mut ItemMod) -> Sends {
                 ///
                 /// Every failure is a [`crate::Error`].
                 pub async fn send(self) -> crate::Result<#ok> {
-                    self.#generated().await.map_err(crate::error::from_generated)
+                    self.#generated().await.map_err(crate::pipeline::bridge::from_generated)
                 }
             });
         }
