@@ -18,13 +18,13 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{FIXTURES}/{name}")).expect("a credential fixture")
 }
 
-fn federated_token() -> String {
+/// A federated token about [`SUBJECT`], signed with the key in `key_file`.
+fn token_signed_by(key_file: &str) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let key =
-        jsonwebtoken::EncodingKey::from_rsa_pem(fixture("issuer-key.pem").as_bytes()).unwrap();
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(fixture(key_file).as_bytes()).unwrap();
     let claims = json!({
         "iss": ISSUER, "sub": SUBJECT, "aud": "api://AzureADTokenExchange",
         "jti": format!("cli-test-{now}"), "nbf": now - 60, "iat": now - 60, "exp": now + 600,
@@ -68,7 +68,7 @@ async fn a_federated_token_file_and_a_certificate_each_sign_in_without_a_secret(
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let token = federated_token();
+    let token = token_signed_by("issuer-key.pem");
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, &token).unwrap();
 
@@ -105,21 +105,7 @@ async fn a_federated_token_file_and_a_certificate_each_sign_in_without_a_secret(
     );
 
     // A token signed by a key nobody registered is refused with its code.
-    let other = {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let key =
-            jsonwebtoken::EncodingKey::from_rsa_pem(fixture("other-key.pem").as_bytes()).unwrap();
-        let claims = json!({"iss": ISSUER, "sub": SUBJECT, "aud": "api://AzureADTokenExchange", "exp": now + 600, "nbf": now - 60});
-        jsonwebtoken::encode(
-            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
-            &claims,
-            &key,
-        )
-        .unwrap()
-    };
+    let other = token_signed_by("other-key.pem");
     std::fs::write(&token_file, other).unwrap();
     let run = list_offers(
         &emu,

@@ -4,12 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_center_ingestion::definition::{self, ApplyOptions, Definition, IfInProgress, Publish};
+use partner_center_ingestion::definition::{self, ApplyOptions, IfInProgress, Publish};
 use partner_center_ingestion::workflows::WorkflowError;
 
 use super::many;
 use crate::args::{Apply, InProgressArg, TargetArg};
-use crate::checks::load_finding;
 use crate::error::CliError;
 use crate::exit;
 use crate::files;
@@ -57,12 +56,9 @@ pub async fn run(
             let base = base.clone();
             async move {
                 let file = path.display().to_string();
-                let def = match Definition::load(&path) {
+                let def = match many::load(&path, &reporter) {
                     Ok(def) => def,
-                    Err(e) => {
-                        reporter.finding(&load_finding(&file, &e));
-                        return OfferOutcome::failed(file.clone(), Some(file), e.to_string());
-                    }
+                    Err(failed) => return *failed,
                 };
                 let offer = def.offer().offer_id.clone();
                 let (events, steps) = (reporter.clone(), reporter.clone());

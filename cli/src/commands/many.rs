@@ -9,7 +9,24 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::output::OfferOutcome;
+use partner_center_ingestion::definition::Definition;
+
+use crate::checks::load_finding;
+use crate::output::{OfferOutcome, Reporter};
+
+/// Loads one definition; a file that does not load is reported as a
+/// finding (file, line, key) and comes back as the offer's failed outcome.
+pub fn load(path: &std::path::Path, reporter: &Reporter) -> Result<Definition, Box<OfferOutcome>> {
+    let file = path.display().to_string();
+    Definition::load(path).map_err(|e| {
+        reporter.finding(&load_finding(&file, &e));
+        Box::new(OfferOutcome::failed(
+            file.clone(),
+            Some(file),
+            e.to_string(),
+        ))
+    })
+}
 
 /// Runs `work` for each file, `parallel` at a time; the outcomes come back
 /// in the files' order. With `fail_fast`, the first failure stops the

@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use partner_center_ingestion::definition::{self, ApplyOptions, Definition};
+use partner_center_ingestion::definition::{self, ApplyOptions};
 
 use super::many;
 use crate::args::Plan;
-use crate::checks::load_finding;
 use crate::error::CliError;
 use crate::exit;
 use crate::files;
@@ -27,12 +26,9 @@ pub async fn run(args: &Plan, session: &Session, reporter: &Arc<Reporter>) -> Re
             let reporter = r.clone();
             async move {
                 let file = path.display().to_string();
-                let def = match Definition::load(&path) {
+                let def = match many::load(&path, &reporter) {
                     Ok(def) => def,
-                    Err(e) => {
-                        reporter.finding(&load_finding(&file, &e));
-                        return OfferOutcome::failed(file.clone(), Some(file), e.to_string());
-                    }
+                    Err(failed) => return *failed,
                 };
                 let offer = def.offer().offer_id.clone();
                 let options = ApplyOptions::new().prune(prune);
