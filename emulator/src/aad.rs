@@ -5,11 +5,11 @@
 use axum::http::StatusCode;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 
+use crate::clock::{rfc3339, system_now_ms};
 use crate::http::{json, Resp};
+use crate::sign::{sign, verify};
 
 /// The resource (v1) and scope (v2) that name the ingestion API.
 pub const RESOURCE: &str = "https://api.partner.microsoft.com";
@@ -22,22 +22,8 @@ pub struct Credentials {
     pub client_secret: String,
 }
 
-/// Signs bytes with the emulator's key.
-pub fn sign(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
-}
-
-/// Checks a signature in constant time.
-pub fn verify(key: &[u8], data: &[u8], sig: &[u8]) -> bool {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(data);
-    mac.verify_slice(sig).is_ok()
-}
-
 fn now_secs() -> u64 {
-    crate::app::now_ms() / 1000
+    system_now_ms() / 1000
 }
 
 fn aad_error(status: StatusCode, error: &str, code: u32, text: &str) -> Resp {
@@ -47,9 +33,9 @@ fn aad_error(status: StatusCode, error: &str, code: u32, text: &str) -> Resp {
         status,
         &json!({
             "error": error,
-            "error_description": format!("AADSTS{code}: {text}\r\nTrace ID: {trace}\r\nCorrelation ID: {corr}\r\nTimestamp: {}", crate::app::rfc3339(crate::app::now_ms())),
+            "error_description": format!("AADSTS{code}: {text}\r\nTrace ID: {trace}\r\nCorrelation ID: {corr}\r\nTimestamp: {}", rfc3339(system_now_ms())),
             "error_codes": [code],
-            "timestamp": crate::app::rfc3339(crate::app::now_ms()),
+            "timestamp": rfc3339(system_now_ms()),
             "trace_id": trace,
             "correlation_id": corr,
         }),
@@ -170,7 +156,7 @@ pub fn token(
         );
     }
     let lifetime_secs = lifetime.as_secs();
-    let now_ms = crate::app::now_ms();
+    let now_ms = system_now_ms();
     let exp_ms = now_ms.saturating_add(lifetime.as_millis() as u64);
     let now = now_ms / 1000;
     let exp = exp_ms / 1000;
@@ -271,5 +257,5 @@ pub fn authorized(key: &[u8], header: Option<&str>) -> bool {
         .get("nbf")
         .and_then(Value::as_u64)
         .unwrap_or(u64::MAX);
-    nbf <= now + 300 && crate::app::now_ms() < exp_ms
+    nbf <= now + 300 && system_now_ms() < exp_ms
 }

@@ -19,8 +19,7 @@
 // The rooms, bottom up; each uses only rooms below it (no import circles):
 // 1. helpers: clock (the injectable time and its text forms), ids, sign,
 //    http (answer builders), errors (the service's error catalogue), model
-//    (typed states and the Meta kept beside a resource), app (the time
-//    helpers under the names aad.rs reads), faults, stats;
+//    (typed states and the Meta kept beside a resource), faults, stats;
 // 2. the document, the store and the tokens: schema (spec and body checks),
 //    routes, store (entities and state.log), shapes (resources' whole
 //    shapes), aad (the token endpoints; it uses only helpers, so shared may
@@ -36,7 +35,6 @@
 
 mod aad;
 mod api;
-mod app;
 mod assertion;
 mod blob;
 mod blob_props;
