@@ -90,6 +90,30 @@ fn unknown_kinds_of_a_union_round_trip() {
     assert!(serde_json::from_value::<types::Variant>(json!("not an object")).is_err());
 }
 
+#[test]
+fn a_union_reads_its_id_and_etag_whatever_its_kind() {
+    let known: types::PackageConfiguration = serde_json::from_value(json!({
+        "resourceType": "AzureManagedApplicationPackageConfiguration",
+        "id": "c-1", "@odata.etag": "\"7\"", "version": "1.0"
+    }))
+    .unwrap();
+    assert_eq!(known.id(), Some("c-1"));
+    assert_eq!(known.odata_etag(), Some("\"7\""));
+    // A kind this crate does not list: read from its JSON, whatever the case.
+    let unknown: types::PackageConfiguration = serde_json::from_value(json!({
+        "resourceType": "AzureFuturePackageConfiguration", "ID": "c-2", "@odata.etag": "\"8\""
+    }))
+    .unwrap();
+    assert!(matches!(unknown, types::PackageConfiguration::Unknown(_)));
+    assert_eq!(unknown.id(), Some("c-2"));
+    assert_eq!(unknown.odata_etag(), Some("\"8\""));
+    let bare: types::PackageConfiguration = serde_json::from_value(
+        json!({ "resourceType": "AzureSolutionTemplatePackageConfiguration" }),
+    )
+    .unwrap();
+    assert_eq!((bare.id(), bare.odata_etag()), (None, None));
+}
+
 #[tokio::test]
 async fn unlisted_values_and_fields_survive_get_then_put() {
     let server = MockServer::start().await;

@@ -61,14 +61,64 @@ pub fn own_types(doc: &Value) -> Vec<OwnType> {
                     Some((pair[0].as_str()?.to_string(), pair[1].as_str()?.to_string()))
                 })
                 .collect();
+            let shared = shared_fields(schemas, &variants);
             out.push(OwnType {
                 name: name.clone(),
-                tokens: tagged_union(name, description, property, &variants),
+                tokens: tagged_union(name, description, property, &variants, &shared),
                 is_string: false,
             });
         }
     }
     out
+}
+
+/// The properties a tagged union reads the same way whatever its kind, so
+/// callers need not match on it (or serialize it) to find them: the
+/// resource's id and its etag.
+const SHARED_PROPERTIES: [&str; 2] = ["id", "@odata.etag"];
+
+/// One accessor of a tagged union: its method and, per member, the
+/// member's field that holds the property.
+struct SharedField {
+    /// The wire name, as [`SHARED_PROPERTIES`] spells it (matched without
+    /// case, as the service's JSON is).
+    wire: &'static str,
+    method: Ident,
+    /// The field in each member, in the order of the variants.
+    fields: Vec<Ident>,
+}
+
+/// The [`SHARED_PROPERTIES`] every member of a union has as an optional
+/// string (so each member's field is an `Option<String>`).
+fn shared_fields(
+    schemas: &serde_json::Map<String, Value>,
+    variants: &[(String, String)],
+) -> Vec<SharedField> {
+    SHARED_PROPERTIES
+        .iter()
+        .filter_map(|&wire| {
+            let fields = variants
+                .iter()
+                .map(|(_, member)| {
+                    let schema = schemas.get(member)?;
+                    let (actual, property) = schema["properties"]
+                        .as_object()?
+                        .iter()
+                        .find(|(key, _)| key.eq_ignore_ascii_case(wire))?;
+                    let required = schema["required"]
+                        .as_array()
+                        .is_some_and(|r| r.iter().any(|k| k.as_str() == Some(actual)));
+                    (property["type"] == "string" && !required)
+                        .then(|| ident(&naming::field_name(actual)))
+                })
+                .collect::<Option<Vec<Ident>>>()?;
+            (!fields.is_empty()).then(|| SharedField {
+                wire,
+                method: ident(&naming::field_name(wire)),
+                fields,
+            })
+        })
+        .collect()
 }
 
 fn ident(name: &str) -> Ident {
@@ -229,6 +279,7 @@ fn tagged_union(
     description: Option<&str>,
     property: &str,
     variants: &[(String, String)],
+    shared: &[SharedField],
 ) -> TokenStream {
     let ty = ident(name);
     let tags: Vec<&String> = variants.iter().map(|(tag, _)| tag).collect();
@@ -242,6 +293,27 @@ fn tagged_union(
         .iter()
         .map(|(tag, _)| format!("`{property}` is `{tag}`."));
     let expecting = format!("a JSON object with a `{property}` property");
+    let accessors = shared.iter().map(|field| {
+        let SharedField {
+            wire,
+            method,
+            fields,
+        } = field;
+        let doc = format!("`{wire}`, whatever the kind.");
+        let members = &members;
+        quote! {
+            #[doc = #doc]
+            pub fn #method(&self) -> ::std::option::Option<&str> {
+                match self {
+                    #( Self::#members(value) => value.#fields.as_deref(), )*
+                    Self::Unknown(map) => map
+                        .iter()
+                        .find(|(key, _)| key.eq_ignore_ascii_case(#wire))
+                        .and_then(|(_, value)| value.as_str()),
+                }
+            }
+        }
+    });
     quote! {
         #[doc = #doc]
         ///
@@ -270,6 +342,8 @@ fn tagged_union(
                         .and_then(|(_, value)| value.as_str()),
                 }
             }
+
+            #( #accessors )*
         }
 
         // `Debug` by hand: an unknown kind shows no secret it may hold.
