@@ -49,8 +49,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "applied {} changes; submission {} reached {}",
         applied.changes.len(),
-        applied.submission_id.as_deref().unwrap_or("-"),
-        applied.published.as_deref().unwrap_or("-")
+        applied.submission_id.as_ref().map_or("-", |id| id.as_str()),
+        applied.published.as_ref().map_or("-", |s| s.as_str())
     );
 
     // The workflows underneath: read what the service now holds.

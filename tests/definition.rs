@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use partner_center_emulator::{Emulator, EmulatorHandle};
 use partner_center_ingestion::definition::{
-    self, Action, ApplyOptions, Definition, DefinitionError, Format, Publish,
+    self, Action, ApplyOptions, Definition, DefinitionError, Format, Publish, Resource,
 };
+use partner_center_ingestion::types::SubmissionSubstate;
 use partner_center_ingestion::workflows::{Event, Listing, NewPlan, PlanKind, Publisher};
 
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -87,7 +88,7 @@ async fn apply_on_an_empty_service_creates_everything_and_a_second_apply_writes_
     assert!(planned
         .changes
         .iter()
-        .any(|c| c.action == Action::Create && c.resource == "offer"));
+        .any(|c| c.action == Action::Create && c.resource == Resource::Offer));
 
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let seen = lines.clone();
@@ -168,7 +169,10 @@ async fn after_editing_one_text_and_one_package_plan_shows_exactly_those_two() {
         .unwrap();
     assert_eq!(emulator.stats().writes, writes, "plan writes nothing");
     assert_eq!(planned.len(), 2, "{planned}");
-    let summary = planned.on("offer listing").next().expect("the summary");
+    let summary = planned
+        .on(&Resource::OfferListing)
+        .next()
+        .expect("the summary");
     assert_eq!(summary.field.as_deref(), Some("summary"));
     assert_eq!(
         summary.old.as_deref(),
@@ -179,7 +183,7 @@ async fn after_editing_one_text_and_one_package_plan_shows_exactly_those_two() {
         Some("\"A sample managed application, now with more.\"")
     );
     let package = planned
-        .on("plan standard technical configuration")
+        .on(&Resource::PlanTechnicalConfiguration("standard".into()))
         .next()
         .expect("the package");
     assert_eq!(package.action, Action::Upload);
@@ -268,7 +272,7 @@ async fn an_apply_stopped_after_its_uploads_is_finished_by_the_next_without_uplo
         .await
         .unwrap();
     let package = planned
-        .on("plan standard technical configuration")
+        .on(&Resource::PlanTechnicalConfiguration("standard".into()))
         .find(|c| c.field.as_deref() == Some("package"))
         .unwrap_or_else(|| panic!("the package is still to reference:\n{planned}"));
     assert_eq!(package.action, Action::Reuse, "{planned}");
@@ -318,7 +322,7 @@ async fn plans_the_definition_does_not_list_go_only_with_prune() {
     let planned = definition::plan(&publisher, &def, &pruning).await.unwrap();
     assert_eq!(planned.len(), 1, "{planned}");
     assert_eq!(planned.changes[0].action, Action::Delete);
-    assert_eq!(planned.changes[0].resource, "plan extra");
+    assert_eq!(planned.changes[0].resource, Resource::Plan("extra".into()));
     definition::apply(&publisher, &def, &pruning).await.unwrap();
     assert_eq!(emulator.stats().variants, 1);
 }
@@ -333,7 +337,7 @@ async fn apply_can_publish_to_live_and_then_has_nothing_to_publish() {
     // takes the offer live.
     let preview = options().publish(Publish::Preview);
     let applied = definition::apply(&publisher, &def, &preview).await.unwrap();
-    assert_eq!(applied.published.as_deref(), Some("ReadyToPublish"));
+    assert_eq!(applied.published, Some(SubmissionSubstate::ReadyToPublish));
     let planned = definition::plan(&publisher, &def, &live).await.unwrap();
     assert!(planned.is_empty(), "{planned}");
     assert!(
@@ -344,7 +348,7 @@ async fn apply_can_publish_to_live_and_then_has_nothing_to_publish() {
     );
     let applied = definition::apply(&publisher, &def, &live).await.unwrap();
     assert!(applied.changes.is_empty());
-    assert_eq!(applied.published.as_deref(), Some("InStore"));
+    assert_eq!(applied.published, Some(SubmissionSubstate::InStore));
     let writes = emulator.stats().writes;
     let again = definition::apply(&publisher, &def, &live).await.unwrap();
     assert!(again.changes.is_empty());

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use partner_center_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
-use partner_center_ingestion::types::ResellerConfigurationResellerChannelState;
+use partner_center_ingestion::types::{
+    ResellerConfigurationResellerChannelState, SubmissionSubstate,
+};
 use partner_center_ingestion::workflows::{
     Event, ImageKind, Listing, NewOffer, NewPlan, Offer, PlanKind, Preview, Publisher,
     ResellerConfiguration, WorkflowError,
@@ -85,10 +87,14 @@ async fn publish(publisher: &Publisher, offer_id: &str) -> Result<(), WorkflowEr
     publisher.use_package(&plan, &package, "1.0.0").await?;
     let submission = publisher.submit::<Preview>(&offer).await?;
     let preview = publisher.wait(submission, DEADLINE).await?;
-    assert_eq!(preview.substate(), "ReadyToPublish");
+    // The service says so too, not only the type.
+    let read = publisher.submission_status(&offer, preview.id()).await?;
+    assert_eq!(read.substate(), Some(&SubmissionSubstate::ReadyToPublish));
     let live = publisher.promote(preview).await?;
     let live = publisher.wait(live, DEADLINE).await?;
-    assert_eq!(live.substate(), "InStore");
+    let read = publisher.submission_status(&offer, live.id()).await?;
+    assert_eq!(read.substate(), Some(&SubmissionSubstate::InStore));
+    assert_eq!(live.substate(), SubmissionSubstate::InStore);
     Ok(())
 }
 
@@ -134,7 +140,10 @@ async fn branches_that_appear_late_are_waited_for() {
         .offer_draft::<Listing>(&offer)
         .await
         .expect("listing draft");
-    assert!(!draft.instance_id().is_empty());
+    assert!(!draft.instance_id().as_str().is_empty());
+    // The etag is the resource's own `@odata.etag`, kept as read.
+    let etag = draft.etag().expect("a listing draft has an etag");
+    assert_eq!(draft.resource().odata_etag.as_deref(), Some(etag.as_str()));
     let plan = publisher
         .create_plan(
             &offer,

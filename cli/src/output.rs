@@ -21,7 +21,8 @@ use std::time::Instant;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use partner_center_ingestion::definition::{Action, Change};
-use partner_center_ingestion::workflows::Event;
+use partner_center_ingestion::types::SubmissionSubstate;
+use partner_center_ingestion::workflows::{Event, SubmissionId};
 use serde_json::{json, Value};
 
 use crate::args::{Global, OutputFormat};
@@ -159,7 +160,8 @@ impl Reporter {
                 substate,
                 elapsed,
             } => {
-                self.waiting(offer, submission_id, substate);
+                self.waiting(offer, submission_id, substate.as_ref());
+                let substate = substate.as_ref().map_or("(no substate)", |s| s.as_str());
                 self.step(
                     Some(offer),
                     format_args!(
@@ -178,15 +180,21 @@ impl Reporter {
 
     /// A spinner per submission being waited for (on a terminal only),
     /// gone once it reaches a substate where waits end.
-    fn waiting(&self, offer: &str, submission: &str, substate: &str) {
+    fn waiting(
+        &self,
+        offer: &str,
+        submission: &SubmissionId,
+        substate: Option<&SubmissionSubstate>,
+    ) {
         let Some(bars) = &self.bars else { return };
         let Ok(mut bars_now) = self.uploads.lock() else {
             return;
         };
         let key = format!("{offer}/submission {submission}");
+        use SubmissionSubstate as S;
         let done = matches!(
             substate,
-            "ReadyToPublish" | "InStore" | "Failed" | "FailedInCertification"
+            Some(S::ReadyToPublish | S::InStore | S::Failed | S::FailedInCertification)
         );
         if done {
             if let Some(bar) = bars_now.remove(&key) {
@@ -204,7 +212,7 @@ impl Reporter {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });
-        bar.set_message(substate.to_string());
+        bar.set_message(substate.map_or_else(|| "(no substate)".to_string(), |s| s.to_string()));
     }
 
     fn upload(&self, offer: &str, file: &str, sent: u64, total: u64) {

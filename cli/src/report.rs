@@ -1,6 +1,8 @@
 //! What the command reports, as data: findings and per-offer outcomes.
 //! The output module prints them; the GitHub module summarises them.
 
+use partner_center_ingestion::types::SubmissionSubstate;
+use partner_center_ingestion::workflows::SubmissionId;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -41,9 +43,9 @@ pub struct OfferOutcome {
     /// The differences found or made.
     pub changes: Vec<Value>,
     /// The submission made or carried on.
-    pub submission_id: Option<String>,
+    pub submission_id: Option<SubmissionId>,
     /// The substate the submission reached, when waited for.
-    pub reached: Option<String>,
+    pub reached: Option<SubmissionSubstate>,
     /// Why it failed.
     pub error: Option<String>,
 }

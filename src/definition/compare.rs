@@ -3,24 +3,21 @@
 
 use serde_json::Value;
 
+use super::changes::{Action, Change, ChangeSet, Resource};
 use super::diff::{
     diff_fields, offer_availability_fields, offer_listing_fields, plan_availability_fields,
-    plan_listing_fields, property_fields, reseller_fields, technical_fields, Action, Change,
-    ChangeSet, Field,
+    plan_listing_fields, property_fields, reseller_fields, technical_fields, Field,
 };
 use super::load::{Definition, LocalFile};
 use super::state::{Image, Snapshot};
 use crate::workflows::{ImageKind, Phase, Plan, ProcessedPackage};
 
-/// The work that makes the service match, with the changes it shows.
+/// The work that makes the service match: the changes it shows (which say
+/// which drafts to edit, see [`ChangeSet::updates`]) and what the changes
+/// need beyond their words.
 #[derive(Debug, Default)]
 pub(super) struct Work {
     pub(super) set: ChangeSet,
-    pub(super) create_offer: bool,
-    pub(super) edit_listing: bool,
-    pub(super) edit_property: bool,
-    pub(super) edit_availability: bool,
-    pub(super) edit_reseller: bool,
     /// Images to upload: kind, file, and the images they replace.
     pub(super) uploads: Vec<(ImageKind, LocalFile, Vec<Image>)>,
     /// Images to delete outright.
@@ -29,13 +26,9 @@ pub(super) struct Work {
     pub(super) delete_plans: Vec<Plan>,
 }
 
+/// What a plan's changes need beyond their words.
 #[derive(Debug, Default)]
 pub(super) struct PlanWork {
-    pub(super) create: bool,
-    pub(super) rename: bool,
-    pub(super) edit_listing: bool,
-    pub(super) edit_availability: bool,
-    pub(super) edit_technical: bool,
     /// The package to point the plan at, and the processed one to reuse.
     pub(super) package: Option<(LocalFile, Option<ProcessedPackage>)>,
 }
@@ -56,14 +49,12 @@ pub(super) fn file_shown(f: &LocalFile) -> String {
 
 pub(super) fn module_changes(
     work: &mut Work,
-    resource: &str,
+    resource: Resource,
     fields: &[Field],
     current: Option<&Value>,
-) -> bool {
-    let changes = diff_fields(resource, fields, current);
-    let any = !changes.is_empty();
+) {
+    let changes = diff_fields(&resource, fields, current);
     work.set.changes.extend(changes);
-    any
 }
 
 /// The package a technical configuration references, if any.
@@ -96,10 +87,9 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
     };
     match &snap.offer {
         None => {
-            work.create_offer = true;
             work.set.changes.push(Change {
                 action: Action::Create,
-                resource: "offer".into(),
+                resource: Resource::Offer,
                 field: None,
                 old: None,
                 new: Some(format!("{} {:?}", o.offer_id, o.name)),
@@ -116,48 +106,46 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
         }
     }
     if let Some(listing) = &o.listing {
-        work.edit_listing = module_changes(
+        module_changes(
             &mut work,
-            "offer listing",
+            Resource::OfferListing,
             &offer_listing_fields(listing),
             snap.listing.as_ref(),
         );
     }
     compare_images(def, snap, prune, &mut work);
     if let Some(p) = &o.properties {
-        work.edit_property = module_changes(
+        module_changes(
             &mut work,
-            "offer properties",
+            Resource::OfferProperties,
             &property_fields(p),
             snap.property.as_ref(),
         );
     }
     if let Some(a) = &o.availability {
-        work.edit_availability = module_changes(
+        module_changes(
             &mut work,
-            "offer availability",
+            Resource::OfferAvailability,
             &offer_availability_fields(a),
             snap.availability.as_ref(),
         );
     }
     if let Some(r) = &o.reseller {
-        work.edit_reseller = module_changes(
+        module_changes(
             &mut work,
-            "offer reseller configuration",
+            Resource::OfferReseller,
             &reseller_fields(r),
             snap.reseller.as_ref(),
         );
     }
     for (i, plan) in o.plans.iter().enumerate() {
         let state = snap.plans.get(i).cloned().unwrap_or_default();
-        let label = format!("plan {}", plan.id);
         let mut pw = PlanWork::default();
         match &state.plan {
             None => {
-                pw.create = true;
                 work.set.changes.push(Change {
                     action: Action::Create,
-                    resource: label.clone(),
+                    resource: Resource::Plan(plan.id.clone()),
                     field: None,
                     old: None,
                     new: Some(format!("{} {:?}", plan.kind.kind().as_str(), plan.name)),
@@ -165,10 +153,9 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
             }
             Some(existing) => {
                 if existing.name() != Some(plan.name.as_str()) {
-                    pw.rename = true;
                     work.set.changes.push(Change {
                         action: Action::Update,
-                        resource: label.clone(),
+                        resource: Resource::Plan(plan.id.clone()),
                         field: Some("name".into()),
                         old: Some(
                             existing
@@ -189,26 +176,26 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
             }
         }
         if let Some(l) = &plan.listing {
-            pw.edit_listing = module_changes(
+            module_changes(
                 &mut work,
-                &format!("{label} listing"),
+                Resource::PlanListing(plan.id.clone()),
                 &plan_listing_fields(l),
                 state.listing.as_ref(),
             );
         }
         if let Some(a) = &plan.availability {
-            pw.edit_availability = module_changes(
+            module_changes(
                 &mut work,
-                &format!("{label} availability"),
+                Resource::PlanAvailability(plan.id.clone()),
                 &plan_availability_fields(a),
                 state.availability.as_ref(),
             );
         }
         if let Some(t) = &plan.technical_configuration {
-            let resource = format!("{label} technical configuration");
-            pw.edit_technical = module_changes(
+            let resource = Resource::PlanTechnicalConfiguration(plan.id.clone());
+            module_changes(
                 &mut work,
-                &resource,
+                resource.clone(),
                 &technical_fields(t),
                 state.technical.as_ref(),
             );
@@ -255,7 +242,7 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
             if !o.plans.iter().any(|p| p.id == plan.plan_id()) {
                 work.set.changes.push(Change {
                     action: Action::Delete,
-                    resource: format!("plan {}", plan.plan_id()),
+                    resource: Resource::Plan(plan.plan_id().to_string()),
                     field: None,
                     old: plan.name().map(|n| format!("{n:?}")),
                     new: None,
@@ -320,7 +307,7 @@ pub(super) fn compare_images(def: &Definition, snap: &Snapshot, prune: bool, wor
             .join(", ");
         work.set.changes.push(Change {
             action: Action::Upload,
-            resource: "offer listing".into(),
+            resource: Resource::OfferListing,
             field: Some(kind_label(*kind).into()),
             old: (!old.is_empty()).then_some(old),
             new: Some(file_shown(file)),
@@ -346,7 +333,7 @@ pub(super) fn compare_images(def: &Definition, snap: &Snapshot, prune: bool, wor
         if kind_named || prune {
             work.set.changes.push(Change {
                 action: Action::Delete,
-                resource: "offer listing".into(),
+                resource: Resource::OfferListing,
                 field: Some(format!("image {}", image.kind)),
                 old: Some(image.file_name.clone()),
                 new: None,

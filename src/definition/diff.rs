@@ -3,129 +3,15 @@
 //!
 //! Everything here is pure: it works on resources already read.
 
-use std::fmt;
-
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use super::changes::{Action, Change, Resource};
 use super::format::{
     Audience, Contact, OfferAvailability, OfferListing, PlanAvailability, PlanListing, Properties,
     Reseller, TechnicalConfiguration,
 };
-
-/// What a change does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Action {
-    /// A resource that does not exist yet is created.
-    Create,
-    /// A field of an existing resource is set.
-    Update,
-    /// A file is uploaded (its content is new to the service).
-    Upload,
-    /// A file already uploaded (by an earlier, interrupted `apply`) is put
-    /// to use without uploading it again.
-    Reuse,
-    /// A resource is deleted (`prune` only, or an image replaced by another).
-    Delete,
-}
-
-impl Action {
-    fn sign(self) -> &'static str {
-        match self {
-            Action::Create => "+",
-            Action::Update => "~",
-            Action::Upload => "↑",
-            Action::Reuse => "=",
-            Action::Delete => "-",
-        }
-    }
-}
-
-/// One difference between the definition and the service.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change {
-    /// What is done.
-    pub action: Action,
-    /// The resource: `offer`, `offer listing`, `plan standard technical configuration`…
-    pub resource: String,
-    /// The field, in the definition's words (`title`, `logos.large`,
-    /// `package`), when the change is about one field.
-    pub field: Option<String>,
-    /// The value on the service (`None`: there is none).
-    pub old: Option<String>,
-    /// The value the definition wants (`None`: removed).
-    pub new: Option<String>,
-}
-
-impl fmt::Display for Change {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.action.sign(), self.resource)?;
-        if let Some(field) = &self.field {
-            write!(f, " {field}")?;
-        }
-        match (&self.old, &self.new) {
-            (Some(old), Some(new)) => write!(f, ": {old} → {new}"),
-            (None, Some(new)) => write!(f, ": {new}"),
-            (Some(old), None) => write!(f, ": {old}"),
-            (None, None) => Ok(()),
-        }
-    }
-}
-
-/// Every difference between a definition and the service, in the order
-/// `apply` deals with them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ChangeSet {
-    /// The offer.
-    pub offer_id: String,
-    /// The differences.
-    pub changes: Vec<Change>,
-    /// What differs but `apply` cannot change (an offer's name, a plan's
-    /// kind), and other things worth knowing.
-    pub notes: Vec<String>,
-}
-
-impl ChangeSet {
-    /// Whether the service already matches the definition.
-    pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
-    }
-
-    /// How many changes there are.
-    pub fn len(&self) -> usize {
-        self.changes.len()
-    }
-
-    /// The changes to `resource` (exactly as [`Change::resource`] says it).
-    pub fn on<'a>(&'a self, resource: &'a str) -> impl Iterator<Item = &'a Change> + 'a {
-        self.changes.iter().filter(move |c| c.resource == resource)
-    }
-}
-
-impl fmt::Display for ChangeSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.changes.is_empty() {
-            write!(f, "offer {}: no changes", self.offer_id)?;
-        } else {
-            let n = self.changes.len();
-            write!(
-                f,
-                "offer {}: {n} change{}",
-                self.offer_id,
-                if n == 1 { "" } else { "s" }
-            )?;
-            for c in &self.changes {
-                write!(f, "\n  {c}")?;
-            }
-        }
-        for note in &self.notes {
-            write!(f, "\n  note: {note}")?;
-        }
-        Ok(())
-    }
-}
 
 /// One field of a draft resource the definition sets: its name in the
 /// definition, its key in the service's JSON, and the value it should have.
@@ -463,7 +349,7 @@ fn member<'a>(resource: &'a Value, key: &str) -> Option<&'a Value> {
 /// The changes that make `current` (the resource's JSON; `None` when it
 /// does not exist yet) hold `fields`.
 pub(crate) fn diff_fields(
-    resource: &str,
+    resource: &Resource,
     fields: &[Field],
     current: Option<&Value>,
 ) -> Vec<Change> {
@@ -480,7 +366,7 @@ pub(crate) fn diff_fields(
             };
             out.push(Change {
                 action: Action::Update,
-                resource: resource.to_string(),
+                resource: resource.clone(),
                 field: Some(f.name.clone()),
                 old: Some(shown(&old)),
                 new: Some(shown(&f.value)),
@@ -491,11 +377,27 @@ pub(crate) fn diff_fields(
 }
 
 /// Sets `fields` on a typed resource (through its JSON, so fields the type
-/// does not know are kept).
-pub(crate) fn set_fields<T: Serialize + DeserializeOwned>(resource: &mut T, fields: &[Field]) {
-    let Ok(Value::Object(mut map)) = serde_json::to_value(&*resource) else {
-        return;
+/// does not know are kept). A value the resource's type cannot hold (the
+/// service's document says a field is a number, the definition gave text)
+/// is an error naming the fields, and the resource is left as it was.
+pub(crate) fn set_fields<T: Serialize + DeserializeOwned>(
+    resource: &mut T,
+    fields: &[Field],
+) -> Result<(), FieldsRefused> {
+    let refused = |reason: String| FieldsRefused {
+        fields: fields.iter().map(|f| f.name.clone()).collect(),
+        reason,
     };
+    let map = match serde_json::to_value(&*resource) {
+        Ok(Value::Object(map)) => map,
+        Ok(other) => {
+            return Err(refused(format!(
+                "the draft is not a JSON object but {other}"
+            )))
+        }
+        Err(e) => return Err(refused(e.to_string())),
+    };
+    let mut map = map;
     for f in fields {
         // Replace the member whatever case the service spelt it in.
         let existing: Vec<String> = map
@@ -508,9 +410,19 @@ pub(crate) fn set_fields<T: Serialize + DeserializeOwned>(resource: &mut T, fiel
         }
         map.insert(f.key.to_string(), f.value.clone());
     }
-    if let Ok(updated) = serde_json::from_value(Value::Object(map)) {
-        *resource = updated;
-    }
+    *resource = serde_path_to_error::deserialize(Value::Object(map))
+        .map_err(|e| refused(format!("at `{}`: {}", e.path(), e.inner())))?;
+    Ok(())
+}
+
+/// Fields of a definition that the service's resource type cannot hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the draft cannot take the definition's {}: {reason}", fields.join(", "))]
+pub(crate) struct FieldsRefused {
+    /// The fields set, in the definition's words.
+    pub fields: Vec<String>,
+    /// What the resource's type said.
+    pub reason: String,
 }
 
 /// A resource's JSON, for comparing.
@@ -537,7 +449,7 @@ mod tests {
             ..Default::default()
         };
         let changes = diff_fields(
-            "offer listing",
+            &Resource::OfferListing,
             &offer_listing_fields(&listing),
             Some(&as_json(&current)),
         );
@@ -564,8 +476,8 @@ mod tests {
             publisher_name: Some("Contoso".into()),
             ..Default::default()
         };
-        set_fields(&mut current, &fields);
-        assert!(diff_fields("l", &fields, Some(&as_json(&current))).is_empty());
+        set_fields(&mut current, &fields).unwrap();
+        assert!(diff_fields(&Resource::OfferListing, &fields, Some(&as_json(&current))).is_empty());
         assert_eq!(current.publisher_name.as_deref(), Some("Contoso"));
     }
 
@@ -579,8 +491,17 @@ mod tests {
             {"marketCode": "gb", "state": "Enabled"},
             {"marketCode": "us", "state": "Enabled"}
         ]});
-        assert!(diff_fields("p", &plan_availability_fields(&a), Some(&current)).is_empty());
-        let changes = diff_fields("p", &plan_availability_fields(&a), Some(&json!({})));
+        assert!(diff_fields(
+            &Resource::PlanAvailability("p".into()),
+            &plan_availability_fields(&a),
+            Some(&current)
+        )
+        .is_empty());
+        let changes = diff_fields(
+            &Resource::PlanAvailability("p".into()),
+            &plan_availability_fields(&a),
+            Some(&json!({})),
+        );
         assert_eq!(changes[0].new.as_deref(), Some(r#"["us","gb"]"#));
     }
 
@@ -599,15 +520,20 @@ mod tests {
             ..Default::default()
         };
         let changes = diff_fields(
-            "offer properties",
+            &Resource::OfferProperties,
             &property_fields(&p),
             Some(&as_json(&current)),
         );
         let names: Vec<_> = changes.iter().filter_map(|c| c.field.as_deref()).collect();
         assert_eq!(names, ["categories", "app_version", "standard_contract"]);
-        set_fields(&mut current, &property_fields(&p));
+        set_fields(&mut current, &property_fields(&p)).unwrap();
         assert_eq!(current.use_enterprise_contract, Some(true));
-        assert!(diff_fields("o", &property_fields(&p), Some(&as_json(&current))).is_empty());
+        assert!(diff_fields(
+            &Resource::OfferProperties,
+            &property_fields(&p),
+            Some(&as_json(&current))
+        )
+        .is_empty());
 
         let t: TechnicalConfiguration = serde_json::from_value(json!({
             "package": "app.zip", "version": "1.0.0", "deployment_mode": "complete",
@@ -619,11 +545,34 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(
-            diff_fields("t", &technical_fields(&t), Some(&as_json(&config))).len(),
+            diff_fields(
+                &Resource::PlanTechnicalConfiguration("t".into()),
+                &technical_fields(&t),
+                Some(&as_json(&config))
+            )
+            .len(),
             3
         );
-        set_fields(&mut config, &technical_fields(&t));
-        assert!(diff_fields("t", &technical_fields(&t), Some(&as_json(&config))).is_empty());
+        set_fields(&mut config, &technical_fields(&t)).unwrap();
+        assert!(diff_fields(
+            &Resource::PlanTechnicalConfiguration("t".into()),
+            &technical_fields(&t),
+            Some(&as_json(&config))
+        )
+        .is_empty());
         assert_eq!(as_json(&config)["deploymentMode"], "Complete");
+    }
+
+    #[test]
+    fn a_value_the_resource_cannot_hold_is_an_error_and_changes_nothing() {
+        let mut current = AzureListing {
+            title: Some("Old".into()),
+            ..Default::default()
+        };
+        let fields = [field("title", "title", json!({"not": "text"}))];
+        let e = set_fields(&mut current, &fields).unwrap_err();
+        assert_eq!(e.fields, ["title"]);
+        assert!(e.to_string().contains("`title`"), "{e}");
+        assert_eq!(current.title.as_deref(), Some("Old"));
     }
 }

@@ -72,6 +72,7 @@
 //! match): publish then with [`ApplyOptions::publish_unchanged`]
 //! (`--force-publish`).
 
+mod changes;
 mod compare;
 mod diff;
 mod format;
@@ -83,7 +84,7 @@ mod state;
 
 use std::path::Path;
 
-pub use diff::{Action, Change, ChangeSet};
+pub use changes::{Action, Change, ChangeSet, Resource};
 pub use format::{
     Audience, Authorization, BillingPeriod, Contact, Contacts, DeploymentMode, Link, Logos,
     OfferAvailability, OfferDefinition, OfferListing, PlanAvailability, PlanDefinition,

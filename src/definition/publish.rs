@@ -3,8 +3,9 @@
 //! rather than made again.
 
 use super::options::{ApplyOptions, IfInProgress, Publish};
+use crate::types::SubmissionSubstate;
 use crate::workflows::{
-    Offer, Preview, Published, Publisher, Submission, SubmissionStatus, WorkflowError,
+    Offer, Preview, Published, Publisher, Submission, SubmissionId, SubmissionStatus, WorkflowError,
 };
 
 type Result<T, E = WorkflowError> = std::result::Result<T, E>;
@@ -13,9 +14,9 @@ type Result<T, E = WorkflowError> = std::result::Result<T, E>;
 #[derive(Clone, Debug, Default)]
 pub(super) struct Outcome {
     /// The submission made or carried on.
-    pub(super) submission_id: Option<String>,
+    pub(super) submission_id: Option<SubmissionId>,
     /// The substate it reached, when `apply` waited for it.
-    pub(super) reached: Option<String>,
+    pub(super) reached: Option<SubmissionSubstate>,
 }
 
 /// Decides, before anything is written, what to do about a submission the
@@ -100,22 +101,22 @@ pub(super) async fn carry_on(
         if options.publish == Publish::Preview {
             options.say("it was promoted and is on its way live");
             return Ok(Outcome {
-                submission_id: Some(moving.id().to_string()),
+                submission_id: Some(moving.id().clone()),
                 reached: None,
             });
         }
-        let id = live.id().to_string();
+        let id = live.id().clone();
         let live = publisher.wait(live, options.certification).await?;
-        say_live(offer, live.substate(), options);
+        say_live(offer, &live.substate(), options);
         return Ok(Outcome {
             submission_id: Some(id),
-            reached: Some(live.substate().to_string()),
+            reached: Some(live.substate()),
         });
     }
     match moving.moving_to_preview() {
         Some(preview) => from_preview(publisher, offer, preview, options).await,
         None => Ok(Outcome {
-            submission_id: Some(moving.id().to_string()),
+            submission_id: Some(moving.id().clone()),
             reached: None,
         }),
     }
@@ -152,7 +153,7 @@ async fn from_preview(
     submission: Submission<Preview>,
     options: &ApplyOptions,
 ) -> Result<Outcome> {
-    let id = submission.id().to_string();
+    let id = submission.id().clone();
     if options.publish == Publish::Preview && !options.wait_for_preview {
         return Ok(Outcome {
             submission_id: Some(id),
@@ -164,7 +165,7 @@ async fn from_preview(
     if options.publish == Publish::Preview {
         return Ok(Outcome {
             submission_id: Some(id),
-            reached: Some(preview.substate().to_string()),
+            reached: Some(preview.substate()),
         });
     }
     promote_and_wait(publisher, offer, preview, options).await
@@ -176,17 +177,17 @@ async fn promote_and_wait(
     preview: Published<Preview>,
     options: &ApplyOptions,
 ) -> Result<Outcome> {
-    let id = preview.id().to_string();
+    let id = preview.id().clone();
     let live = publisher.promote(preview).await?;
     options.say("promoted to live");
     let live = publisher.wait(live, options.certification).await?;
-    say_live(offer, live.substate(), options);
+    say_live(offer, &live.substate(), options);
     Ok(Outcome {
         submission_id: Some(id),
-        reached: Some(live.substate().to_string()),
+        reached: Some(live.substate()),
     })
 }
 
-fn say_live(offer: &Offer, substate: &str, options: &ApplyOptions) {
+fn say_live(offer: &Offer, substate: &SubmissionSubstate, options: &ApplyOptions) {
     options.say(format!("offer {} is live ({substate})", offer.offer_id()));
 }

@@ -4,15 +4,16 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use super::changes::{ChangeSet, Resource};
 use super::diff::{
     offer_availability_fields, offer_listing_fields, plan_availability_fields, plan_listing_fields,
-    property_fields, reseller_fields, set_fields, technical_fields, Action, ChangeSet, Field,
+    property_fields, reseller_fields, set_fields, technical_fields, Field,
 };
 use super::load::{short_hash, Definition, LocalFile};
 use crate::workflows::{
     ImageKind, Listing, NewOffer, NewPlan, Offer, OfferAvailability, Plan, PlanAvailability,
-    ProcessedPackage, Property, Publisher, ResellerConfiguration, TechnicalConfiguration,
-    WorkflowError,
+    ProcessedPackage, Property, Publisher, ResellerConfiguration, SubmissionId,
+    TechnicalConfiguration, WorkflowError,
 };
 
 type Result<T, E = WorkflowError> = std::result::Result<T, E>;
@@ -25,9 +26,9 @@ pub struct Applied {
     pub changes: ChangeSet,
     /// The substate the publish ended in (`ReadyToPublish`, `InStore`), if
     /// it published and waited.
-    pub published: Option<String>,
+    pub published: Option<crate::types::SubmissionSubstate>,
     /// The submission it made or carried on, if it published.
-    pub submission_id: Option<String>,
+    pub submission_id: Option<SubmissionId>,
 }
 
 impl Applied {
@@ -105,12 +106,15 @@ fn about_file(what: &str, file: &LocalFile, e: WorkflowError) -> WorkflowError {
     }
 }
 
-fn field_names(set: &ChangeSet, resource: &str) -> String {
-    set.on(resource)
-        .filter(|c| c.action == Action::Update)
-        .filter_map(|c| c.field.clone())
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Sets the definition's `fields` on a draft; a value the draft's type
+/// cannot hold ends the edit with nothing written.
+fn set<T: serde::Serialize + serde::de::DeserializeOwned>(
+    resource: &Resource,
+) -> impl Fn(&mut T, &[Field]) -> Result<()> + '_ {
+    move |draft, fields| {
+        set_fields(draft, fields)
+            .map_err(|e| WorkflowError::Invalid(format!("{resource}: {e}; check the definition")))
+    }
 }
 
 /// Makes the service match `def`: creates what is missing, updates what
@@ -261,62 +265,65 @@ pub async fn apply(
         });
     }
 
-    let set = &work.set;
-    if let (true, Some(listing)) = (work.edit_listing, &o.listing) {
+    let changes = &work.set;
+    if let Some(listing) = o
+        .listing
+        .as_ref()
+        .filter(|_| changes.updates(&Resource::OfferListing))
+    {
+        let r = Resource::OfferListing;
         let fields = offer_listing_fields(listing);
         publisher
-            .edit_offer::<Listing>(&offer, |r| set_fields(r, &fields))
+            .try_edit_offer::<Listing>(&offer, |d| set(&r)(d, &fields))
             .await?;
-        options.say(format!(
-            "updated the offer listing: {}",
-            field_names(set, "offer listing")
-        ));
+        options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
     }
-    if let (true, Some(p)) = (work.edit_property, &o.properties) {
+    if let Some(p) = o
+        .properties
+        .as_ref()
+        .filter(|_| changes.updates(&Resource::OfferProperties))
+    {
+        let r = Resource::OfferProperties;
         let fields = property_fields(p);
         publisher
-            .edit_offer::<Property>(&offer, |r| set_fields(r, &fields))
+            .try_edit_offer::<Property>(&offer, |d| set(&r)(d, &fields))
             .await?;
-        options.say(format!(
-            "updated the offer properties: {}",
-            field_names(set, "offer properties")
-        ));
+        options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
     }
-    if let (true, Some(a)) = (work.edit_availability, &o.availability) {
+    if let Some(a) = o
+        .availability
+        .as_ref()
+        .filter(|_| changes.updates(&Resource::OfferAvailability))
+    {
+        let r = Resource::OfferAvailability;
         let fields = offer_availability_fields(a);
         publisher
-            .edit_offer::<OfferAvailability>(&offer, |r| set_fields(r, &fields))
+            .try_edit_offer::<OfferAvailability>(&offer, |d| set(&r)(d, &fields))
             .await?;
-        options.say(format!(
-            "updated the offer availability: {}",
-            field_names(set, "offer availability")
-        ));
+        options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
     }
-    if let (true, Some(r)) = (work.edit_reseller, &o.reseller) {
-        let fields = reseller_fields(r);
+    if let Some(reseller) = o
+        .reseller
+        .as_ref()
+        .filter(|_| changes.updates(&Resource::OfferReseller))
+    {
+        let r = Resource::OfferReseller;
+        let fields = reseller_fields(reseller);
         publisher
-            .edit_offer::<ResellerConfiguration>(&offer, |res| set_fields(res, &fields))
+            .try_edit_offer::<ResellerConfiguration>(&offer, |d| set(&r)(d, &fields))
             .await?;
-        options.say(format!(
-            "updated the reseller configuration: {}",
-            field_names(set, "offer reseller configuration")
-        ));
+        options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
     }
 
-    for ((plan_def, pw), (state, package)) in o
-        .plans
-        .iter()
-        .zip(&work.plans)
-        .zip(snap.plans.iter().zip(&packages))
-    {
-        let label = format!("plan {}", plan_def.id);
+    for (plan_def, (state, package)) in o.plans.iter().zip(snap.plans.iter().zip(&packages)) {
+        let id = &plan_def.id;
         let plan = match &state.plan {
             Some(plan) => plan.clone(),
             None => {
                 let plan = publisher
                     .create_plan(
                         &offer,
-                        &NewPlan::new(&plan_def.id, &plan_def.name, plan_def.kind.kind())?,
+                        &NewPlan::new(id, &plan_def.name, plan_def.kind.kind())?,
                     )
                     .await?;
                 options.say(format!(
@@ -327,32 +334,33 @@ pub async fn apply(
                 plan
             }
         };
-        if pw.rename {
+        if changes.updates(&Resource::Plan(id.clone())) {
             rename_plan(publisher, &plan, &plan_def.name).await?;
-            options.say(format!("renamed {label} to {:?}", plan_def.name));
+            options.say(format!("renamed plan {id} to {:?}", plan_def.name));
         }
-        if let (true, Some(l)) = (pw.edit_listing, &plan_def.listing) {
+        let r = Resource::PlanListing(id.clone());
+        if let Some(l) = plan_def.listing.as_ref().filter(|_| changes.updates(&r)) {
             let fields = plan_listing_fields(l);
             publisher
-                .edit_plan::<Listing>(&plan, |r| set_fields(r, &fields))
+                .try_edit_plan::<Listing>(&plan, |d| set(&r)(d, &fields))
                 .await?;
-            options.say(format!(
-                "updated the {label} listing: {}",
-                field_names(set, &format!("{label} listing"))
-            ));
+            options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
         }
-        if let (true, Some(a)) = (pw.edit_availability, &plan_def.availability) {
+        let r = Resource::PlanAvailability(id.clone());
+        if let Some(a) = plan_def
+            .availability
+            .as_ref()
+            .filter(|_| changes.updates(&r))
+        {
             let fields = plan_availability_fields(a);
             publisher
-                .edit_plan::<PlanAvailability>(&plan, |r| set_fields(r, &fields))
+                .try_edit_plan::<PlanAvailability>(&plan, |d| set(&r)(d, &fields))
                 .await?;
-            options.say(format!(
-                "updated the {label} availability: {}",
-                field_names(set, &format!("{label} availability"))
-            ));
+            options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
         }
+        let r = Resource::PlanTechnicalConfiguration(id.clone());
         if let Some(t) = &plan_def.technical_configuration {
-            if pw.edit_technical || package.is_some() {
+            if changes.updates(&r) || package.is_some() {
                 let mut fields = technical_fields(t);
                 if let Some(p) = package {
                     fields.push(Field {
@@ -364,12 +372,9 @@ pub async fn apply(
                     });
                 }
                 publisher
-                    .edit_plan::<TechnicalConfiguration>(&plan, |r| set_fields(r, &fields))
+                    .try_edit_plan::<TechnicalConfiguration>(&plan, |d| set(&r)(d, &fields))
                     .await?;
-                options.say(format!(
-                    "updated the {label} technical configuration: {}",
-                    field_names(set, &format!("{label} technical configuration"))
-                ));
+                options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
             }
         }
     }

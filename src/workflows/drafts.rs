@@ -8,8 +8,10 @@ use futures::TryStreamExt;
 use serde::Serialize;
 
 use super::poll::Waiter;
-use super::{Event, Offer, Plan, Publisher, Result, WorkflowError};
-use crate::types;
+use super::{
+    Etag, Event, InstanceId, Offer, Plan, ProductId, Publisher, Result, VariantId, WorkflowError,
+};
+use crate::types::{self, BranchModule};
 use crate::Client;
 
 mod sealed {
@@ -26,23 +28,25 @@ pub trait Module: sealed::Sealed + Send + Sync + 'static {
     /// The draft's resource type.
     type Resource: Clone + fmt::Debug + Serialize + Send + Sync + 'static;
 
-    /// The module's name, as branches spell it: the branch module whose
-    /// `currentDraftInstanceID` names the draft.
-    const NAME: &'static str;
+    /// The branch module whose `currentDraftInstanceID` names the draft.
+    fn branch() -> BranchModule;
 
     #[doc(hidden)]
     fn read(
         client: &Client,
-        product_id: &str,
-        instance_id: &str,
+        product_id: &ProductId,
+        instance_id: &InstanceId,
     ) -> impl Future<Output = Result<Self::Resource>> + Send;
 
     #[doc(hidden)]
     fn write(
         client: &Client,
-        product_id: &str,
+        product_id: &ProductId,
         resource: Self::Resource,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    #[doc(hidden)]
+    fn etag(resource: &Self::Resource) -> Option<&str>;
 }
 
 /// A module the offer itself has.
@@ -55,34 +59,34 @@ pub trait PlanModule: Module {}
 /// with the etag it was read with.
 #[derive(Clone, Debug)]
 pub struct Draft<M: Module> {
-    product_id: String,
-    variant_id: Option<String>,
-    instance_id: String,
+    product_id: ProductId,
+    variant_id: Option<VariantId>,
+    instance_id: InstanceId,
+    etag: Option<Etag>,
     resource: M::Resource,
 }
 
 impl<M: Module> Draft<M> {
     /// The product.
-    pub fn product_id(&self) -> &str {
+    pub fn product_id(&self) -> &ProductId {
         &self.product_id
     }
 
     /// The plan's variant id, for a plan's draft.
-    pub fn variant_id(&self) -> Option<&str> {
-        self.variant_id.as_deref()
+    pub fn variant_id(&self) -> Option<&VariantId> {
+        self.variant_id.as_ref()
     }
 
     /// The draft instance (`currentDraftInstanceID` of its branch).
-    pub fn instance_id(&self) -> &str {
+    pub fn instance_id(&self) -> &InstanceId {
         &self.instance_id
     }
 
     /// The etag the draft was read with (`@odata.etag`), which an edit
     /// sends back as `If-Match`; `None` for a module the service does not
     /// version (the reseller configuration).
-    pub fn etag(&self) -> Option<String> {
-        let value = serde_json::to_value(&self.resource).ok()?;
-        value.get("@odata.etag")?.as_str().map(str::to_string)
+    pub fn etag(&self) -> Option<&Etag> {
+        self.etag.as_ref()
     }
 
     /// The resource as read.
@@ -120,7 +124,7 @@ impl<M: Module> Edit<M> {
     }
 }
 
-fn first<T>(items: Vec<T>, what: &str, instance_id: &str) -> Result<T> {
+fn first<T>(items: Vec<T>, what: &str, instance_id: &InstanceId) -> Result<T> {
     items.into_iter().next().ok_or_else(|| {
         WorkflowError::Unexpected(format!(
             "the service has no {what} for draft instance {instance_id}"
@@ -133,172 +137,135 @@ fn need_id<'a>(id: Option<&'a str>, what: &str) -> Result<&'a str> {
         .ok_or_else(|| WorkflowError::Invalid(format!("the {what} to write has no id")))
 }
 
-/// The listing (texts, links, contacts) of the offer or of a plan.
-#[derive(Debug)]
-pub enum Listing {}
-impl sealed::Sealed for Listing {}
-impl OfferModule for Listing {}
-impl PlanModule for Listing {}
-impl Module for Listing {
-    type Resource = types::AzureListing;
-    const NAME: &'static str = "Listing";
-    async fn read(client: &Client, product_id: &str, instance_id: &str) -> Result<Self::Resource> {
-        let page = client
-            .get_listing_by_instance_id()
-            .product_id(product_id)
-            .instance_id(instance_id)
-            .send()
-            .await?
-            .into_inner();
-        first(page.value, "listing", instance_id)
-    }
-    async fn write(client: &Client, product_id: &str, resource: Self::Resource) -> Result<()> {
-        let id = need_id(resource.id.as_deref(), "listing")?.to_string();
-        client
-            .update_listing()
-            .product_id(product_id)
-            .listing_id(id)
-            .body(resource)
-            .send()
-            .await?;
-        Ok(())
+/// Declares a module whose draft is read by its instance id
+/// (`…/getByInstanceID(instanceID=…)`, answering a one-item page) and
+/// written by the resource's own id, with the etag in its body.
+macro_rules! by_instance_module {
+    (
+        $(#[$doc:meta])*
+        $module:ident for $($level:ident),+ {
+            resource: $resource:ty,
+            branch: $branch:expr,
+            what: $what:literal,
+            read: $read:ident,
+            write: $write:ident($id_param:ident),
+            id: |$r:ident| $id:expr,
+            etag: |$e:ident| $etag:expr $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub enum $module {}
+        impl sealed::Sealed for $module {}
+        $( impl $level for $module {} )+
+        impl Module for $module {
+            type Resource = $resource;
+            fn branch() -> BranchModule {
+                $branch
+            }
+            async fn read(
+                client: &Client,
+                product_id: &ProductId,
+                instance_id: &InstanceId,
+            ) -> Result<Self::Resource> {
+                let page = client
+                    .$read()
+                    .product_id(product_id)
+                    .instance_id(instance_id)
+                    .send()
+                    .await?
+                    .into_inner();
+                first(page.value, $what, instance_id)
+            }
+            async fn write(
+                client: &Client,
+                product_id: &ProductId,
+                resource: Self::Resource,
+            ) -> Result<()> {
+                let id = {
+                    let $r = &resource;
+                    need_id($id, $what)?.to_string()
+                };
+                client
+                    .$write()
+                    .product_id(product_id)
+                    .$id_param(id)
+                    .body(resource)
+                    .send()
+                    .await?;
+                Ok(())
+            }
+            fn etag($e: &Self::Resource) -> Option<&str> {
+                $etag
+            }
+        }
+    };
+}
+
+by_instance_module! {
+    /// The listing (texts, links, contacts) of the offer or of a plan.
+    Listing for OfferModule, PlanModule {
+        resource: types::AzureListing,
+        branch: BranchModule::Listing,
+        what: "listing",
+        read: get_listing_by_instance_id,
+        write: update_listing(listing_id),
+        id: |r| r.id.as_deref(),
+        etag: |r| r.odata_etag.as_deref(),
     }
 }
 
-/// The offer's properties: categories, industries, version, legal terms.
-#[derive(Debug)]
-pub enum Property {}
-impl sealed::Sealed for Property {}
-impl OfferModule for Property {}
-impl Module for Property {
-    type Resource = types::AzureProperty;
-    const NAME: &'static str = "Property";
-    async fn read(client: &Client, product_id: &str, instance_id: &str) -> Result<Self::Resource> {
-        let page = client
-            .get_property_by_instance_id()
-            .product_id(product_id)
-            .instance_id(instance_id)
-            .send()
-            .await?
-            .into_inner();
-        first(page.value, "property", instance_id)
-    }
-    async fn write(client: &Client, product_id: &str, resource: Self::Resource) -> Result<()> {
-        let id = need_id(resource.id.as_deref(), "property")?.to_string();
-        client
-            .update_property()
-            .product_id(product_id)
-            .property_id(id)
-            .body(resource)
-            .send()
-            .await?;
-        Ok(())
+by_instance_module! {
+    /// The offer's properties: categories, industries, version, legal terms.
+    Property for OfferModule {
+        resource: types::AzureProperty,
+        branch: BranchModule::Property,
+        what: "property",
+        read: get_property_by_instance_id,
+        write: update_property(property_id),
+        id: |r| r.id.as_deref(),
+        etag: |r| r.odata_etag.as_deref(),
     }
 }
 
-/// Who can see the offer (its preview audience and visibility).
-#[derive(Debug)]
-pub enum OfferAvailability {}
-impl sealed::Sealed for OfferAvailability {}
-impl OfferModule for OfferAvailability {}
-impl Module for OfferAvailability {
-    type Resource = types::ProductAvailability;
-    const NAME: &'static str = "Availability";
-    async fn read(client: &Client, product_id: &str, instance_id: &str) -> Result<Self::Resource> {
-        let page = client
-            .get_product_availability_by_instance_id()
-            .product_id(product_id)
-            .instance_id(instance_id)
-            .send()
-            .await?
-            .into_inner();
-        first(page.value, "offer availability", instance_id)
-    }
-    async fn write(client: &Client, product_id: &str, resource: Self::Resource) -> Result<()> {
-        let id = need_id(resource.id.as_deref(), "offer availability")?.to_string();
-        client
-            .update_product_availability()
-            .product_id(product_id)
-            .product_availability_id(id)
-            .body(resource)
-            .send()
-            .await?;
-        Ok(())
+by_instance_module! {
+    /// Who can see the offer (its preview audience and visibility).
+    OfferAvailability for OfferModule {
+        resource: types::ProductAvailability,
+        branch: BranchModule::Availability,
+        what: "offer availability",
+        read: get_product_availability_by_instance_id,
+        write: update_product_availability(product_availability_id),
+        id: |r| r.id.as_deref(),
+        etag: |r| r.odata_etag.as_deref(),
     }
 }
 
-/// A plan's markets, visibility, prices and audiences.
-#[derive(Debug)]
-pub enum PlanAvailability {}
-impl sealed::Sealed for PlanAvailability {}
-impl PlanModule for PlanAvailability {}
-impl Module for PlanAvailability {
-    type Resource = types::FeatureAvailability;
-    const NAME: &'static str = "Availability";
-    async fn read(client: &Client, product_id: &str, instance_id: &str) -> Result<Self::Resource> {
-        let page = client
-            .get_feature_availability_by_instance_id()
-            .product_id(product_id)
-            .instance_id(instance_id)
-            .send()
-            .await?
-            .into_inner();
-        first(page.value, "plan availability", instance_id)
-    }
-    async fn write(client: &Client, product_id: &str, resource: Self::Resource) -> Result<()> {
-        let id = need_id(resource.id.as_deref(), "plan availability")?.to_string();
-        client
-            .update_feature_availability()
-            .product_id(product_id)
-            .feature_availability_id(id)
-            .body(resource)
-            .send()
-            .await?;
-        Ok(())
+by_instance_module! {
+    /// A plan's markets, visibility, prices and audiences.
+    PlanAvailability for PlanModule {
+        resource: types::FeatureAvailability,
+        branch: BranchModule::Availability,
+        what: "plan availability",
+        read: get_feature_availability_by_instance_id,
+        write: update_feature_availability(feature_availability_id),
+        id: |r| r.id.as_deref(),
+        etag: |r| r.odata_etag.as_deref(),
     }
 }
 
-/// A plan's technical configuration: the package it deploys and, for a
-/// managed application, its authorizations and policies.
-#[derive(Debug)]
-pub enum TechnicalConfiguration {}
-impl sealed::Sealed for TechnicalConfiguration {}
-impl PlanModule for TechnicalConfiguration {}
-impl Module for TechnicalConfiguration {
-    type Resource = types::PackageConfiguration;
-    const NAME: &'static str = "Package";
-    async fn read(client: &Client, product_id: &str, instance_id: &str) -> Result<Self::Resource> {
-        let page = client
-            .get_package_configuration_by_instance_id()
-            .product_id(product_id)
-            .instance_id(instance_id)
-            .send()
-            .await?
-            .into_inner();
-        first(page.value, "technical configuration", instance_id)
+by_instance_module! {
+    /// A plan's technical configuration: the package it deploys and, for a
+    /// managed application, its authorizations and policies.
+    TechnicalConfiguration for PlanModule {
+        resource: types::PackageConfiguration,
+        branch: BranchModule::Package,
+        what: "technical configuration",
+        read: get_package_configuration_by_instance_id,
+        write: update_package_configuration(package_configuration_id),
+        id: |r| r.id(),
+        etag: |r| r.odata_etag(),
     }
-    async fn write(client: &Client, product_id: &str, resource: Self::Resource) -> Result<()> {
-        let id = package_configuration_id(&resource);
-        let id = need_id(id.as_deref(), "technical configuration")?.to_string();
-        client
-            .update_package_configuration()
-            .product_id(product_id)
-            .package_configuration_id(id)
-            .body(resource)
-            .send()
-            .await?;
-        Ok(())
-    }
-}
-
-/// The id of a technical configuration, whatever its kind.
-pub(crate) fn package_configuration_id(c: &types::PackageConfiguration) -> Option<String> {
-    let value = serde_json::to_value(c).ok()?;
-    let map = value.as_object()?;
-    map.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("id"))
-        .and_then(|(_, v)| v.as_str())
-        .map(str::to_string)
 }
 
 /// Whether Cloud Solution Provider partners may resell the offer. A
@@ -309,8 +276,14 @@ impl sealed::Sealed for ResellerConfiguration {}
 impl OfferModule for ResellerConfiguration {}
 impl Module for ResellerConfiguration {
     type Resource = types::ResellerConfiguration;
-    const NAME: &'static str = "ResellerConfiguration";
-    async fn read(client: &Client, product_id: &str, _instance_id: &str) -> Result<Self::Resource> {
+    fn branch() -> BranchModule {
+        reseller_branch()
+    }
+    async fn read(
+        client: &Client,
+        product_id: &ProductId,
+        _instance_id: &InstanceId,
+    ) -> Result<Self::Resource> {
         Ok(client
             .get_reseller_configuration()
             .product_id(product_id)
@@ -318,7 +291,11 @@ impl Module for ResellerConfiguration {
             .await?
             .into_inner())
     }
-    async fn write(client: &Client, product_id: &str, resource: Self::Resource) -> Result<()> {
+    async fn write(
+        client: &Client,
+        product_id: &ProductId,
+        resource: Self::Resource,
+    ) -> Result<()> {
         client
             .set_reseller_configuration()
             .product_id(product_id)
@@ -327,9 +304,20 @@ impl Module for ResellerConfiguration {
             .await?;
         Ok(())
     }
+    fn etag(_: &Self::Resource) -> Option<&str> {
+        None
+    }
 }
 
-fn owner_label(variant: Option<&str>) -> String {
+/// The reseller configuration's branch module. The service has it, but
+/// Microsoft's published documents leave it out of `BranchModule`, so it is
+/// named by its text: a known variant where the document lists it, kept as
+/// `Unknown` (and sent as it is) where it does not.
+pub(crate) fn reseller_branch() -> BranchModule {
+    BranchModule::from("ResellerConfiguration")
+}
+
+fn owner_label(variant: Option<&VariantId>) -> String {
     match variant {
         None => "offer".to_string(),
         Some(v) => format!("plan {v}"),
@@ -343,25 +331,25 @@ impl Publisher {
     /// after a create the service does not show new branches yet.
     pub(crate) async fn branch_instance(
         &self,
-        product_id: &str,
-        module: &str,
-        variant: Option<&str>,
+        product_id: &ProductId,
+        module: &BranchModule,
+        variant: Option<&VariantId>,
         wait: &mut Waiter,
-    ) -> Result<String> {
+    ) -> Result<InstanceId> {
         loop {
             let mut branches = self
                 .client
                 .list_branches_by_module()
                 .product_id(product_id)
-                .module(module)
+                .module(module.as_str())
                 .stream();
             while let Some(branch) = branches.try_next().await? {
                 let branch_variant = branch.variant_id.as_deref().filter(|v| !v.is_empty());
-                if branch_variant == variant {
+                if branch_variant == variant.map(VariantId::as_str) {
                     if let Some(instance) =
                         branch.current_draft_instance_id.filter(|i| !i.is_empty())
                     {
-                        return Ok(instance);
+                        return Ok(InstanceId::new(instance));
                     }
                 }
             }
@@ -369,20 +357,25 @@ impl Publisher {
         }
     }
 
-    async fn draft<M: Module>(&self, product_id: &str, variant: Option<&str>) -> Result<Draft<M>> {
+    async fn draft<M: Module>(
+        &self,
+        product_id: &ProductId,
+        variant: Option<&VariantId>,
+    ) -> Result<Draft<M>> {
         let mut wait = self.waiter(
             self.consistency_deadline,
-            format!("the {} draft of the {}", M::NAME, owner_label(variant)),
+            format!("the {} draft of the {}", M::branch(), owner_label(variant)),
             "the service shows no branch of that module; check the offer's type has it, or raise Publisher::consistency_deadline",
         );
         let instance_id = self
-            .branch_instance(product_id, M::NAME, variant, &mut wait)
+            .branch_instance(product_id, &M::branch(), variant, &mut wait)
             .await?;
         let resource = M::read(&self.client, product_id, &instance_id).await?;
         Ok(Draft {
-            product_id: product_id.to_string(),
-            variant_id: variant.map(str::to_string),
+            product_id: product_id.clone(),
+            variant_id: variant.cloned(),
             instance_id,
+            etag: M::etag(&resource).map(Etag::new),
             resource,
         })
     }
@@ -406,16 +399,44 @@ impl Publisher {
     pub async fn edit_offer<M: OfferModule>(
         &self,
         offer: &Offer,
-        change: impl FnMut(&mut M::Resource) + Send,
+        mut change: impl FnMut(&mut M::Resource) + Send,
     ) -> Result<Edit<M>> {
-        self.edit::<M>(offer.product_id(), None, change).await
+        self.edit::<M>(offer.product_id(), None, |r| {
+            change(r);
+            Ok(())
+        })
+        .await
     }
 
     /// [`Publisher::edit_offer`] for a plan's draft.
     pub async fn edit_plan<M: PlanModule>(
         &self,
         plan: &Plan,
-        change: impl FnMut(&mut M::Resource) + Send,
+        mut change: impl FnMut(&mut M::Resource) + Send,
+    ) -> Result<Edit<M>> {
+        self.edit::<M>(plan.product_id(), Some(plan.variant_id()), |r| {
+            change(r);
+            Ok(())
+        })
+        .await
+    }
+
+    /// [`Publisher::edit_offer`] with a change that can fail: an error
+    /// from `change` ends the edit with nothing written.
+    pub async fn try_edit_offer<M: OfferModule>(
+        &self,
+        offer: &Offer,
+        change: impl FnMut(&mut M::Resource) -> Result<()> + Send,
+    ) -> Result<Edit<M>> {
+        self.edit::<M>(offer.product_id(), None, change).await
+    }
+
+    /// [`Publisher::edit_plan`] with a change that can fail: an error from
+    /// `change` ends the edit with nothing written.
+    pub async fn try_edit_plan<M: PlanModule>(
+        &self,
+        plan: &Plan,
+        change: impl FnMut(&mut M::Resource) -> Result<()> + Send,
     ) -> Result<Edit<M>> {
         self.edit::<M>(plan.product_id(), Some(plan.variant_id()), change)
             .await
@@ -423,18 +444,18 @@ impl Publisher {
 
     async fn edit<M: Module>(
         &self,
-        product_id: &str,
-        variant: Option<&str>,
-        mut change: impl FnMut(&mut M::Resource) + Send,
+        product_id: &ProductId,
+        variant: Option<&VariantId>,
+        mut change: impl FnMut(&mut M::Resource) -> Result<()> + Send,
     ) -> Result<Edit<M>> {
         let owner = owner_label(variant);
         for attempt in 1..=self.edit_attempts {
             let mut draft = self.draft::<M>(product_id, variant).await?;
             let before = serde_json::to_value(&draft.resource).ok();
-            change(&mut draft.resource);
+            change(&mut draft.resource)?;
             if before.is_some() && serde_json::to_value(&draft.resource).ok() == before {
                 self.emit(Event::DraftUnchanged {
-                    module: M::NAME,
+                    module: M::branch(),
                     owner,
                 });
                 return Ok(Edit::Unchanged(draft));
@@ -442,14 +463,14 @@ impl Publisher {
             match M::write(&self.client, product_id, draft.resource.clone()).await {
                 Ok(()) => {
                     self.emit(Event::DraftUpdated {
-                        module: M::NAME,
+                        module: M::branch(),
                         owner,
                     });
                     return Ok(Edit::Updated(draft));
                 }
                 Err(WorkflowError::Api(crate::Error::EtagMismatch(_))) => {
                     self.emit(Event::EditRetried {
-                        module: M::NAME,
+                        module: M::branch(),
                         attempt,
                     });
                 }
@@ -457,7 +478,7 @@ impl Publisher {
             }
         }
         Err(WorkflowError::Conflict {
-            what: format!("the {} draft of the {owner}", M::NAME),
+            what: format!("the {} draft of the {owner}", M::branch()),
             attempts: self.edit_attempts,
         })
     }

@@ -4,7 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::types::{CertificationReport, ValidationItem, WorkflowStepDetail};
+use super::{ProductId, SubmissionId};
+use crate::types::{CertificationReport, SubmissionSubstate, ValidationItem, WorkflowStepDetail};
 
 /// Why a publishing workflow stopped.
 ///
@@ -95,11 +96,11 @@ pub enum WorkflowError {
 #[non_exhaustive]
 pub struct SubmissionFailure {
     /// The product the submission belongs to.
-    pub product_id: String,
+    pub product_id: ProductId,
     /// The submission.
-    pub submission_id: String,
-    /// The substate it ended in (`Failed`, `FailedInCertification`…).
-    pub substate: String,
+    pub submission_id: SubmissionId,
+    /// The substate it ended in (`Failed`, `FailedInCertification`).
+    pub substate: SubmissionSubstate,
     /// Validation messages.
     pub validations: Vec<ValidationItem>,
     /// Certification reports.

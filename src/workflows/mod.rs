@@ -61,6 +61,7 @@
 
 mod drafts;
 mod error;
+mod ids;
 mod offers;
 mod plans;
 mod poll;
@@ -78,6 +79,7 @@ pub use drafts::{
     Property, ResellerConfiguration, TechnicalConfiguration,
 };
 pub use error::{SubmissionFailure, WorkflowError};
+pub use ids::{Etag, InstanceId, ProductId, SubmissionId, VariantId};
 pub use offers::{NewOffer, Offer};
 pub use plans::{NewPlan, Plan, PlanKind};
 pub use poll::PollPolicy;
@@ -87,6 +89,7 @@ pub use submissions::{Live, Preview, Published, Submission, Target};
 pub use uploads::{ImageKind, ProcessedFile, ProcessedPackage};
 
 use crate::blob::BlobUploader;
+use crate::types::{BranchModule, SubmissionSubstate};
 use crate::Client;
 
 /// The result of a workflow step.
@@ -101,47 +104,47 @@ pub enum Event {
         /// Its offer id.
         offer_id: String,
         /// Its product id.
-        product_id: String,
+        product_id: ProductId,
     },
     /// An offer was created (and is now readable).
     OfferCreated {
         /// Its offer id.
         offer_id: String,
         /// Its product id.
-        product_id: String,
+        product_id: ProductId,
     },
     /// An existing plan was found.
     PlanFound {
         /// Its plan id.
         plan_id: String,
         /// Its variant id.
-        variant_id: String,
+        variant_id: VariantId,
     },
     /// A plan was created (and is now readable).
     PlanCreated {
         /// Its plan id.
         plan_id: String,
         /// Its variant id.
-        variant_id: String,
+        variant_id: VariantId,
     },
     /// A draft was written.
     DraftUpdated {
         /// The module (`Listing`, `Property`…).
-        module: &'static str,
+        module: BranchModule,
         /// `offer` or `plan <id>`.
         owner: String,
     },
     /// An edit changed nothing, so nothing was written.
     DraftUnchanged {
         /// The module.
-        module: &'static str,
+        module: BranchModule,
         /// `offer` or `plan <id>`.
         owner: String,
     },
     /// An update met a concurrent change and is being redone.
     EditRetried {
         /// The module.
-        module: &'static str,
+        module: BranchModule,
         /// The try that failed (1 for the first).
         attempt: u32,
     },
@@ -164,16 +167,16 @@ pub enum Event {
     /// A submission was created.
     SubmissionCreated {
         /// Its id.
-        submission_id: String,
+        submission_id: SubmissionId,
         /// `preview` or `live`.
         target: &'static str,
     },
     /// A submission moved to another substate.
     SubmissionProgress {
         /// Its id.
-        submission_id: String,
-        /// The new substate.
-        substate: String,
+        submission_id: SubmissionId,
+        /// The new substate (`None`: the service sent none).
+        substate: Option<SubmissionSubstate>,
         /// Time since the wait began.
         elapsed: Duration,
     },

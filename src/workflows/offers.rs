@@ -2,8 +2,8 @@
 
 use futures::TryStreamExt;
 
-use super::{Event, Publisher, Result, WorkflowError};
-use crate::types::{AzureProduct, AzureProductResourceType, TypeValuePair};
+use super::{Event, ProductId, Publisher, Result, WorkflowError};
+use crate::types::{AzureProduct, AzureProductResourceType, BranchModule, TypeValuePair};
 
 /// The external id type that holds an offer id.
 const OFFER_ID_TYPE: &str = "AzureOfferId";
@@ -15,7 +15,7 @@ const OFFER_ID_TYPE: &str = "AzureOfferId";
 /// [`Publisher::get_or_create_offer`], so its ids are the service's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Offer {
-    product_id: String,
+    product_id: ProductId,
     offer_id: String,
     name: Option<String>,
     resource_type: String,
@@ -23,7 +23,7 @@ pub struct Offer {
 
 impl Offer {
     /// The service's id of the product (a GUID).
-    pub fn product_id(&self) -> &str {
+    pub fn product_id(&self) -> &ProductId {
         &self.product_id
     }
 
@@ -47,7 +47,7 @@ impl Offer {
             WorkflowError::Unexpected(format!("the product of offer `{offer_id}` has no id"))
         })?;
         Ok(Offer {
-            product_id,
+            product_id: ProductId::new(product_id),
             offer_id: offer_id_of(&product.external_ids)
                 .unwrap_or(offer_id)
                 .to_string(),
@@ -295,7 +295,7 @@ impl Publisher {
             }
             wait.pause().await?;
         }
-        self.branch_instance(&offer.product_id, "Listing", None, &mut wait)
+        self.branch_instance(&offer.product_id, &BranchModule::Listing, None, &mut wait)
             .await?;
         Ok(())
     }

@@ -3,8 +3,10 @@
 use futures::TryStreamExt;
 
 use super::offers::check_id;
-use super::{Event, Offer, Publisher, Result, WorkflowError};
-use crate::types::{AzureSkuVariant, AzureSkuVariantResourceType, AzureSkuVariantState, Variant};
+use super::{Event, Offer, ProductId, Publisher, Result, VariantId, WorkflowError};
+use crate::types::{
+    AzureSkuVariant, AzureSkuVariantResourceType, AzureSkuVariantState, BranchModule, Variant,
+};
 
 /// The field, not in the published documents, that carries an Azure
 /// Application plan's sub-type.
@@ -41,8 +43,8 @@ impl PlanKind {
 /// A plan of an offer, as the service knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
-    product_id: String,
-    variant_id: String,
+    product_id: ProductId,
+    variant_id: VariantId,
     plan_id: String,
     name: Option<String>,
     kind: Option<PlanKind>,
@@ -50,12 +52,12 @@ pub struct Plan {
 
 impl Plan {
     /// The product the plan belongs to.
-    pub fn product_id(&self) -> &str {
+    pub fn product_id(&self) -> &ProductId {
         &self.product_id
     }
 
     /// The service's id of the plan (a GUID; `variantID` in branches).
-    pub fn variant_id(&self) -> &str {
+    pub fn variant_id(&self) -> &VariantId {
         &self.variant_id
     }
 
@@ -74,7 +76,7 @@ impl Plan {
         self.kind
     }
 
-    fn from_variant(product_id: &str, variant: AzureSkuVariant) -> Option<Plan> {
+    fn from_variant(product_id: &ProductId, variant: AzureSkuVariant) -> Option<Plan> {
         let kind = variant
             .extra
             .iter()
@@ -82,8 +84,8 @@ impl Plan {
             .and_then(|(_, v)| v.as_str())
             .and_then(PlanKind::parse);
         Some(Plan {
-            product_id: product_id.to_string(),
-            variant_id: variant.id.filter(|id| !id.is_empty())?,
+            product_id: product_id.clone(),
+            variant_id: VariantId::new(variant.id.filter(|id| !id.is_empty())?),
             plan_id: variant.external_id.unwrap_or_default(),
             name: variant.friendly_name,
             kind,
@@ -199,7 +201,7 @@ impl Publisher {
         );
         self.branch_instance(
             offer.product_id(),
-            "Listing",
+            &BranchModule::Listing,
             Some(plan.variant_id()),
             &mut wait,
         )

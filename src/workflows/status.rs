@@ -10,10 +10,10 @@ use std::marker::PhantomData;
 use futures::TryStreamExt;
 
 use super::submissions::{Live, Preview, Published, Submission, Target};
-use super::{Offer, Publisher, Result, WorkflowError};
+use super::{Offer, ProductId, Publisher, Result, SubmissionId, WorkflowError};
 use crate::types::{
-    self, CertificationReport, SubmissionSubstate, TypeValuePair, ValidationItem, VariantResource,
-    WorkflowDetail,
+    self, CertificationReport, SubmissionState, SubmissionSubstate, TypeValuePair, ValidationItem,
+    VariantResource, WorkflowDetail,
 };
 
 /// Where a submission is on its way.
@@ -56,38 +56,34 @@ impl std::fmt::Display for Phase {
 /// or [`Publisher::submission_status`].
 #[derive(Clone, Debug)]
 pub struct SubmissionStatus {
-    product_id: String,
-    id: String,
+    product_id: ProductId,
+    id: SubmissionId,
     submission: types::Submission,
 }
 
 impl SubmissionStatus {
-    pub(crate) fn new(product_id: &str, submission: types::Submission) -> Option<Self> {
+    pub(crate) fn new(product_id: &ProductId, submission: types::Submission) -> Option<Self> {
         let id = submission.id.clone().filter(|id| !id.is_empty())?;
         Some(SubmissionStatus {
-            product_id: product_id.to_string(),
-            id,
+            product_id: product_id.clone(),
+            id: SubmissionId::new(id),
             submission,
         })
     }
 
     /// The product it belongs to.
-    pub fn product_id(&self) -> &str {
+    pub fn product_id(&self) -> &ProductId {
         &self.product_id
     }
 
     /// The submission's id (on the live service a long number).
-    pub fn id(&self) -> &str {
+    pub fn id(&self) -> &SubmissionId {
         &self.id
     }
 
-    /// The state as the service spells it (`InProgress`, `Published`).
-    pub fn state(&self) -> String {
-        self.submission
-            .state
-            .as_ref()
-            .map(|s| s.to_string())
-            .unwrap_or_default()
+    /// The state (`InProgress`, `Published`), if the service sent one.
+    pub fn state(&self) -> Option<&SubmissionState> {
+        self.submission.state.as_ref()
     }
 
     /// The substate, if the service sent one.
@@ -159,13 +155,8 @@ impl SubmissionStatus {
     /// The ready preview, for [`Publisher::promote`]; `None` unless the
     /// phase is [`Phase::PreviewReady`].
     pub fn ready_preview(&self) -> Option<Published<Preview>> {
-        (self.phase() == Phase::PreviewReady).then(|| {
-            Published::new(
-                self.product_id.clone(),
-                self.id.clone(),
-                self.substate_name().to_string(),
-            )
-        })
+        (self.phase() == Phase::PreviewReady)
+            .then(|| Published::new(self.product_id.clone(), self.id.clone()))
     }
 
     /// The submission to wait for, when it is still moving towards
@@ -195,7 +186,7 @@ impl SubmissionStatus {
             "submission {} ({}): {}/{}",
             self.id,
             self.target().unwrap_or("no target"),
-            self.state(),
+            self.state().map(|s| s.as_str()).unwrap_or_default(),
             self.substate_name()
         )
     }
@@ -216,7 +207,7 @@ pub struct SubmissionDetails {
 
 /// Orders submission ids: numeric ids by value, others after them as sent.
 fn newest_first(a: &SubmissionStatus, b: &SubmissionStatus) -> std::cmp::Ordering {
-    let num = |s: &SubmissionStatus| s.id.parse::<u128>().ok();
+    let num = |s: &SubmissionStatus| s.id.as_str().parse::<u128>().ok();
     match (num(a), num(b)) {
         (Some(x), Some(y)) => y.cmp(&x),
         _ => std::cmp::Ordering::Equal,
@@ -267,7 +258,7 @@ impl Publisher {
     pub async fn submission_status(
         &self,
         offer: &Offer,
-        submission_id: &str,
+        submission_id: &SubmissionId,
     ) -> Result<SubmissionStatus> {
         let s = self
             .client
@@ -357,7 +348,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        SubmissionStatus::new("p", submission).unwrap()
+        SubmissionStatus::new(&ProductId::new("p"), submission).unwrap()
     }
 
     #[test]

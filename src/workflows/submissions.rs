@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 
+use super::drafts::reseller_branch;
 use super::error::SubmissionFailure;
-use super::{Event, Offer, Publisher, Result, WorkflowError};
+use super::{Event, Offer, ProductId, Publisher, Result, SubmissionId, WorkflowError};
 use crate::types::{
-    SubmissionCreationRequest, SubmissionCreationRequestResourceType, TypeValuePair,
-    VariantResource,
+    BranchModule, SubmissionCreationRequest, SubmissionCreationRequestResourceType,
+    SubmissionSubstate, TypeValuePair, VariantResource,
 };
 
 mod sealed {
@@ -23,7 +24,7 @@ pub trait Target: sealed::Sealed + fmt::Debug + Send + Sync + 'static {
     /// The scope's name in a submission's `targets`.
     const SCOPE: &'static str;
     /// The substate at which a submission to this target is done.
-    const DONE: &'static str;
+    const DONE: SubmissionSubstate;
 }
 
 /// The preview audience: done at `ReadyToPublish`, then ready to promote.
@@ -32,7 +33,7 @@ pub enum Preview {}
 impl sealed::Sealed for Preview {}
 impl Target for Preview {
     const SCOPE: &'static str = "preview";
-    const DONE: &'static str = "ReadyToPublish";
+    const DONE: SubmissionSubstate = SubmissionSubstate::ReadyToPublish;
 }
 
 /// Everyone: done at `InStore`.
@@ -41,7 +42,7 @@ pub enum Live {}
 impl sealed::Sealed for Live {}
 impl Target for Live {
     const SCOPE: &'static str = "live";
-    const DONE: &'static str = "InStore";
+    const DONE: SubmissionSubstate = SubmissionSubstate::InStore;
 }
 
 /// A submission on its way to target `T`. [`Publisher::wait`] waits for it;
@@ -49,19 +50,19 @@ impl Target for Live {
 #[derive(Debug)]
 #[must_use = "a submission is only done once it has been waited for"]
 pub struct Submission<T: Target> {
-    pub(super) product_id: String,
-    pub(super) id: String,
+    pub(super) product_id: ProductId,
+    pub(super) id: SubmissionId,
     pub(super) target: PhantomData<T>,
 }
 
 impl<T: Target> Submission<T> {
     /// The product.
-    pub fn product_id(&self) -> &str {
+    pub fn product_id(&self) -> &ProductId {
         &self.product_id
     }
 
     /// The submission's id.
-    pub fn id(&self) -> &str {
+    pub fn id(&self) -> &SubmissionId {
         &self.id
     }
 }
@@ -70,67 +71,61 @@ impl<T: Target> Submission<T> {
 /// promoted; a [`Published<Live>`] is in the store.
 #[derive(Debug)]
 pub struct Published<T: Target> {
-    product_id: String,
-    id: String,
-    substate: String,
+    product_id: ProductId,
+    id: SubmissionId,
     target: PhantomData<T>,
 }
 
 impl<T: Target> Published<T> {
-    pub(super) fn new(product_id: String, id: String, substate: String) -> Self {
+    pub(super) fn new(product_id: ProductId, id: SubmissionId) -> Self {
         Published {
             product_id,
             id,
-            substate,
             target: PhantomData,
         }
     }
 
     /// The product.
-    pub fn product_id(&self) -> &str {
+    pub fn product_id(&self) -> &ProductId {
         &self.product_id
     }
 
     /// The submission's id.
-    pub fn id(&self) -> &str {
+    pub fn id(&self) -> &SubmissionId {
         &self.id
     }
 
-    /// The substate it reached.
-    pub fn substate(&self) -> &str {
-        &self.substate
+    /// The substate it reached: its target's (`ReadyToPublish` for
+    /// preview, `InStore` for live).
+    pub fn substate(&self) -> SubmissionSubstate {
+        T::DONE
     }
 }
 
-/// Every module a submission may carry.
-///
-/// Names, not `BranchModule` values: published documents leave
-/// `ResellerConfiguration` out of that enum, though the service has it.
-const MODULES: [&str; 7] = [
-    "Listing",
-    "Property",
-    "Availability",
-    "Package",
-    "ResellerConfiguration",
-    "SupplementalContent",
-    "Cosell",
-];
+/// Every module a submission may carry (the reseller configuration by
+/// [`reseller_branch`], which published documents leave out of the enum).
+fn modules() -> [BranchModule; 7] {
+    [
+        BranchModule::Listing,
+        BranchModule::Property,
+        BranchModule::Availability,
+        BranchModule::Package,
+        reseller_branch(),
+        BranchModule::SupplementalContent,
+        BranchModule::Cosell,
+    ]
+}
 
 /// How many 404s in a row a wait for a submission it knows exists
 /// tolerates before it believes them.
 const MISSING_TOLERATED: u32 = 10;
 
-fn pair(module: &str, instance: String) -> TypeValuePair {
+fn pair(module: &BranchModule, instance: String) -> TypeValuePair {
     TypeValuePair {
-        type_: Some(module.to_string()),
+        type_: Some(module.as_str().to_string()),
         value: Some(instance),
         ..Default::default()
     }
-}
-
-fn is_failed(substate: &str) -> bool {
-    substate.eq_ignore_ascii_case("Failed")
-        || substate.eq_ignore_ascii_case("FailedInCertification")
 }
 
 impl Publisher {
@@ -142,12 +137,12 @@ impl Publisher {
     ) -> Result<(Vec<TypeValuePair>, Vec<VariantResource>)> {
         let mut resources = Vec::new();
         let mut variants: Vec<VariantResource> = Vec::new();
-        for module in MODULES {
+        for module in modules() {
             let mut branches = self
                 .client
                 .list_branches_by_module()
                 .product_id(offer.product_id())
-                .module(module)
+                .module(module.as_str())
                 .stream();
             while let Some(branch) = branches.try_next().await? {
                 let Some(instance) = branch.current_draft_instance_id.filter(|i| !i.is_empty())
@@ -155,7 +150,7 @@ impl Publisher {
                     continue;
                 };
                 match branch.variant_id.filter(|v| !v.is_empty()) {
-                    None => resources.push(pair(module, instance)),
+                    None => resources.push(pair(&module, instance)),
                     Some(variant) => {
                         let entry = match variants
                             .iter_mut()
@@ -172,7 +167,7 @@ impl Publisher {
                                 &mut variants[last]
                             }
                         };
-                        entry.resources.push(pair(module, instance));
+                        entry.resources.push(pair(&module, instance));
                     }
                 }
             }
@@ -196,7 +191,7 @@ impl Publisher {
         let (resources, variant_resources) = self.current_drafts(offer).await?;
         if !resources
             .iter()
-            .any(|r| r.type_.as_deref() == Some("ResellerConfiguration"))
+            .any(|r| r.type_.as_deref() == Some(reseller_branch().as_str()))
         {
             return Err(WorkflowError::Invalid(format!(
                 "offer `{}` has no ResellerConfiguration draft, and the service refuses a submission without one (Resell-20007); set it with Publisher::edit_offer::<ResellerConfiguration>",
@@ -226,13 +221,14 @@ impl Publisher {
         let id = created
             .id
             .filter(|id| !id.is_empty())
+            .map(SubmissionId::new)
             .ok_or_else(|| WorkflowError::Unexpected("the new submission has no id".to_string()))?;
         self.emit(Event::SubmissionCreated {
             submission_id: id.clone(),
             target: T::SCOPE,
         });
         Ok(Submission {
-            product_id: offer.product_id().to_string(),
+            product_id: offer.product_id().clone(),
             id,
             target: PhantomData,
         })
@@ -254,7 +250,7 @@ impl Publisher {
             format!("submission {} to reach {}", submission.id, T::DONE),
             "certification can take hours on the live service; wait again with a later deadline (the submission goes on meanwhile)",
         );
-        let mut last: Option<String> = None;
+        let mut last: Option<Option<SubmissionSubstate>> = None;
         let mut missing = 0;
         loop {
             let answer = match self
@@ -283,9 +279,8 @@ impl Publisher {
                 Err(e) => return Err(e.into()),
             };
             let floor = super::poll::retry_after(answer.headers());
-            let current = answer.into_inner();
-            let substate = current.substate.map(|s| s.to_string()).unwrap_or_default();
-            if last.as_deref() != Some(substate.as_str()) {
+            let substate = answer.into_inner().substate;
+            if last.as_ref() != Some(&substate) {
                 self.emit(Event::SubmissionProgress {
                     submission_id: submission.id.clone(),
                     substate: substate.clone(),
@@ -293,18 +288,19 @@ impl Publisher {
                 });
                 last = Some(substate.clone());
             }
-            if is_failed(&substate) {
-                return Err(self
-                    .failure(&submission.product_id, &submission.id, substate)
-                    .await);
-            }
-            if substate.eq_ignore_ascii_case(T::DONE) {
-                return Ok(Published {
-                    product_id: submission.product_id,
-                    id: submission.id,
-                    substate,
-                    target: PhantomData,
-                });
+            match substate {
+                Some(
+                    failed @ (SubmissionSubstate::Failed
+                    | SubmissionSubstate::FailedInCertification),
+                ) => {
+                    return Err(self
+                        .failure(&submission.product_id, &submission.id, failed)
+                        .await);
+                }
+                Some(done) if done == T::DONE => {
+                    return Ok(Published::new(submission.product_id, submission.id));
+                }
+                _ => {}
             }
             wait.pause_at_least(floor).await?;
         }
@@ -342,9 +338,9 @@ impl Publisher {
     /// that cannot be read is left out rather than hiding the failure.
     async fn failure(
         &self,
-        product_id: &str,
-        submission_id: &str,
-        substate: String,
+        product_id: &ProductId,
+        submission_id: &SubmissionId,
+        substate: SubmissionSubstate,
     ) -> WorkflowError {
         let validations = self
             .client
@@ -384,8 +380,8 @@ impl Publisher {
             })
             .collect();
         WorkflowError::SubmissionFailed(Box::new(SubmissionFailure {
-            product_id: product_id.to_string(),
-            submission_id: submission_id.to_string(),
+            product_id: product_id.clone(),
+            submission_id: submission_id.clone(),
             substate,
             validations,
             reports,

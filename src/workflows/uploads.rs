@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::drafts::{Draft, Edit, Listing, TechnicalConfiguration};
 use super::source::{IntoUploadSource, SourceKind, UploadSource};
-use super::{Event, Offer, Plan, Publisher, Result, WorkflowError};
+use super::{Event, Offer, Plan, ProductId, Publisher, Result, WorkflowError};
 use crate::blob::Progress;
 use crate::types::{
     AzurePackage, AzurePackageResourceType, AzurePackageState, ListingImage,
@@ -100,7 +100,7 @@ fn stage(state: Option<String>) -> Stage {
 /// Where a file resource lives: under the product (packages) or under one
 /// of its listings (images, videos).
 struct Place<'a> {
-    product_id: &'a str,
+    product_id: &'a ProductId,
     listing_id: &'a str,
 }
 
@@ -511,22 +511,15 @@ impl Publisher {
             value: Some(package.id().to_string()),
             ..Default::default()
         };
-        let version = version.to_string();
-        let mut refused: Option<String> = None;
-        let edit = self
-            .edit_plan::<TechnicalConfiguration>(plan, |config| {
-                if let Err(kind) = set_package(config, reference.clone(), &version) {
-                    refused = Some(kind);
-                }
+        self.try_edit_plan::<TechnicalConfiguration>(plan, |config| {
+            set_package(config, reference.clone(), version).map_err(|kind| {
+                WorkflowError::Invalid(format!(
+                    "plan `{}` has a {kind}, which does not take an Azure Application package",
+                    plan.plan_id()
+                ))
             })
-            .await?;
-        match refused {
-            None => Ok(edit),
-            Some(kind) => Err(WorkflowError::Invalid(format!(
-                "plan `{}` has a {kind}, which does not take an Azure Application package",
-                plan.plan_id()
-            ))),
-        }
+        })
+        .await
     }
 }
 
@@ -553,15 +546,10 @@ fn set_package(
             map.insert("version".to_string(), version.into());
         }
         other => {
-            let kind = serde_json::to_value(&*other)
-                .ok()
-                .and_then(|v| {
-                    v.get("resourceType")
-                        .and_then(|t| t.as_str())
-                        .map(str::to_string)
-                })
-                .unwrap_or_else(|| "technical configuration of another kind".to_string());
-            return Err(kind);
+            return Err(other
+                .kind()
+                .unwrap_or("technical configuration of another kind")
+                .to_string())
         }
     }
     Ok(())

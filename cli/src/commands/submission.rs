@@ -31,7 +31,7 @@ fn submission_json(s: &SubmissionStatus) -> Value {
     json!({
         "submission_id": s.id(),
         "target": s.target(),
-        "state": s.state(),
+        "state": s.state().map_or("", |x| x.as_str()),
         "substate": s.substate_name(),
         "phase": s.phase().as_str(),
         "promoted": s.promoted(),
