@@ -455,7 +455,15 @@ async fn no_assertion_key_or_token_reaches_the_trace_log() {
             &env_for(
                 &emu,
                 &[
-                    ("AZURE_CLIENT_CERTIFICATE_PATH", &fixture("app.pfx")),
+                    // PKCS#12 where the feature is on (`cargo test --workspace`).
+                    (
+                        "AZURE_CLIENT_CERTIFICATE_PATH",
+                        &fixture(if cfg!(feature = "pkcs12") {
+                            "app.pfx"
+                        } else {
+                            "app-cert-and-key.pem"
+                        }),
+                    ),
                     ("AZURE_CLIENT_CERTIFICATE_PASSWORD", "test-password"),
                 ],
             ),

@@ -188,25 +188,67 @@ impl Certificate {
 }
 
 /// An RSA private key from its DER (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA
-/// PRIVATE KEY`).
+/// PRIVATE KEY`), tried once by signing, so a key that cannot sign is
+/// reported when the file is read rather than at the first token request.
 fn rsa_key(label: &str, der: &[u8], origin: &str) -> Result<EncodingKey, AuthError> {
-    let pem = to_pem(label, der);
-    EncodingKey::from_rsa_pem(pem.expose().as_bytes()).map_err(|e| {
+    let unusable = |why: &dyn fmt::Display| {
         invalid(format!(
-            "the private key in {origin} is not an RSA key this crate can use ({e}); Azure AD's client assertions need an RSA key"
+            "the private key in {origin} is not an RSA key this crate can use ({why}); Azure AD's client assertions need an RSA key"
         ))
-    })
+    };
+    let pkcs1 = if label == "RSA PRIVATE KEY" {
+        der
+    } else {
+        pkcs1_in_pkcs8(der).map_err(|why| unusable(&why))?
+    };
+    let key = EncodingKey::from_rsa_der(pkcs1);
+    jsonwebtoken::encode(&Header::new(Algorithm::RS256), &(), &key).map_err(|e| unusable(&e))?;
+    Ok(key)
 }
 
-fn to_pem(label: &str, der: &[u8]) -> Secret {
-    let body = STANDARD.encode(der);
-    let mut pem = format!("-----BEGIN {label}-----\n");
-    for line in body.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(line).unwrap_or_default());
-        pem.push('\n');
+/// The PKCS#1 `RSAPrivateKey` inside a PKCS#8 `PrivateKeyInfo` (RFC 5208):
+/// `SEQUENCE { INTEGER version, SEQUENCE { OID rsaEncryption, … },
+/// OCTET STRING key, … }`.
+fn pkcs1_in_pkcs8(der: &[u8]) -> Result<&[u8], &'static str> {
+    /// rsaEncryption, 1.2.840.113549.1.1.1, as DER.
+    const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+    const SEQUENCE: u8 = 0x30;
+    let (info, _) = der_item(der, SEQUENCE)?;
+    let (_version, rest) = der_item(info, 0x02)?;
+    let (algorithm, rest) = der_item(rest, SEQUENCE)?;
+    let (oid, _) = der_item(algorithm, 0x06)?;
+    if oid != RSA_ENCRYPTION {
+        return Err("a PKCS#8 key of another algorithm than RSA");
     }
-    pem.push_str(&format!("-----END {label}-----\n"));
-    Secret::new(pem)
+    let (key, _) = der_item(rest, 0x04)?;
+    Ok(key)
+}
+
+/// The contents of the DER item at the start of `input`, which must have
+/// `tag`, and what follows it.
+fn der_item(input: &[u8], tag: u8) -> Result<(&[u8], &[u8]), &'static str> {
+    const MALFORMED: &str = "malformed DER";
+    let (&found, rest) = input.split_first().ok_or(MALFORMED)?;
+    if found != tag {
+        return Err("not a PKCS#8 private key");
+    }
+    let (&first, rest) = rest.split_first().ok_or(MALFORMED)?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return Err(MALFORMED);
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |len, &b| (len << 8) | usize::from(b));
+        (len, &rest[n..])
+    };
+    if rest.len() < len {
+        return Err(MALFORMED);
+    }
+    Ok(rest.split_at(len))
 }
 
 /// The blocks of a PEM text: each label and its decoded body.
@@ -253,6 +295,43 @@ mod tests {
             .next()
             .unwrap()
             .is_err());
+    }
+
+    #[test]
+    fn pkcs8_is_unwrapped_to_its_rsa_key_and_other_der_is_refused() {
+        // SEQUENCE { INTEGER 0, SEQUENCE { OID rsaEncryption, NULL }, OCTET STRING {01 02} }
+        let pkcs8 = [
+            0x30, 0x16, 0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+            0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, 0x04, 0x02, 0x01, 0x02,
+        ];
+        assert_eq!(pkcs1_in_pkcs8(&pkcs8), Ok(&[1u8, 2][..]));
+        // The same with another algorithm's OID (…1.1.2 for …1.1.1).
+        let mut other = pkcs8;
+        other[17] = 0x02;
+        assert_eq!(
+            pkcs1_in_pkcs8(&other),
+            Err("a PKCS#8 key of another algorithm than RSA")
+        );
+        // Truncated, or a length past the end: an error, not a panic.
+        for cut in 0..pkcs8.len() {
+            assert!(pkcs1_in_pkcs8(&pkcs8[..cut]).is_err(), "cut at {cut}");
+        }
+        assert!(pkcs1_in_pkcs8(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]).is_err());
+        // A long-form length.
+        let mut long = vec![0x04, 0x81, 0x80];
+        long.extend([7u8; 0x80]);
+        assert_eq!(der_item(&long, 0x04).map(|(c, _)| c.len()), Ok(0x80));
+    }
+
+    #[test]
+    fn a_key_that_cannot_sign_is_refused_when_read() {
+        for label in ["PRIVATE KEY", "RSA PRIVATE KEY"] {
+            let text = format!(
+                "-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n-----BEGIN {label}-----\nMAMCAQA=\n-----END {label}-----\n"
+            );
+            let e = Certificate::from_bytes(text.as_bytes(), None, "c.pem").unwrap_err();
+            assert!(e.to_string().contains("not an RSA key"), "{label}: {e}");
+        }
     }
 
     #[test]

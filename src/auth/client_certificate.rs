@@ -22,7 +22,7 @@ use crate::secret::Secret;
 /// and no secret travels. Tokens are cached and renewed ahead of expiry.
 ///
 /// The file is PEM (the certificate and its unencrypted private key) or
-/// PKCS#12 (`.pfx`, with its password).
+/// PKCS#12 (`.pfx`, with its password; needs the crate's `pkcs12` feature).
 ///
 /// ```no_run
 /// use partner_center_ingestion::{auth::ClientCertificateCredential, Client};
