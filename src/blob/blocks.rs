@@ -15,12 +15,12 @@ pub(super) struct Block {
 }
 
 /// Reads the source a block at a time, handing each block, in order, to
-/// the hasher of the whole blob ([`WholeMd5`]).
+/// the hasher of the whole blob ([`WholeMd5`]) when there is one.
 pub(super) struct BlockReader<'a, R> {
     /// Bytes read before the upload chose blocks; they come first.
     pub(super) head: Bytes,
     pub(super) reader: &'a mut R,
-    pub(super) whole: &'a WholeMd5,
+    pub(super) whole: Option<&'a WholeMd5>,
     pub(super) next: u64,
     pub(super) offset: u64,
     pub(super) len: Option<u64>,
@@ -86,7 +86,9 @@ impl<R: AsyncRead + Unpin> BlockReader<'_, R> {
             });
         }
         let data = data.freeze();
-        self.whole.update(data.clone()).await;
+        if let Some(whole) = self.whole {
+            whole.update(data.clone()).await;
+        }
         let block = Block {
             index: self.next,
             offset: self.offset,
