@@ -10,7 +10,8 @@
 //!   the default) or the v2 endpoint (`/{tenant}/oauth2/v2.0/token`,
 //!   `scope=https://api.partner.microsoft.com/.default`).
 //! * [`ClientCertificateCredential`]: the same grant, proving the app's
-//!   identity with a JWT signed by its certificate's key (PEM or PKCS#12).
+//!   identity with a JWT signed by its certificate's key (PEM, or PKCS#12
+//!   with the `pkcs12` feature).
 //! * [`WorkloadIdentityCredential`]: the same grant with a federated token
 //!   (a token file, GitHub Actions' or Azure Pipelines' OIDC token): no
 //!   secret at all.

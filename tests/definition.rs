@@ -349,6 +349,19 @@ async fn apply_can_publish_to_live_and_then_has_nothing_to_publish() {
     let applied = definition::apply(&publisher, &def, &live).await.unwrap();
     assert!(applied.changes.is_empty());
     assert_eq!(applied.published, Some(SubmissionSubstate::InStore));
+    // The service says so, not only the type the wait returned.
+    let offer = publisher
+        .find_offer(&def.offer().offer_id)
+        .await
+        .unwrap()
+        .expect("the offer");
+    let latest = publisher
+        .latest_submission(&offer)
+        .await
+        .unwrap()
+        .expect("a submission");
+    assert_eq!(latest.substate(), Some(&SubmissionSubstate::InStore));
+    assert_eq!(Some(latest.id()), applied.submission_id.as_ref());
     let writes = emulator.stats().writes;
     let again = definition::apply(&publisher, &def, &live).await.unwrap();
     assert!(again.changes.is_empty());

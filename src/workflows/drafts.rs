@@ -341,6 +341,8 @@ impl Publisher {
                 .client
                 .list_branches_by_module()
                 .product_id(product_id)
+                // As text: Microsoft's documents type this parameter as a
+                // plain string, ours as `BranchModule`; both take a `&str`.
                 .module(module.as_str())
                 .stream();
             while let Some(branch) = branches.try_next().await? {

@@ -15,7 +15,7 @@
 //! | find / create an offer | [`Publisher::find_offer`], [`Publisher::create_offer`], [`Publisher::get_or_create_offer`] |
 //! | plans | [`Publisher::list_plans`], [`Publisher::find_plan`], [`Publisher::create_plan`], [`Publisher::get_or_create_plan`] |
 //! | read a draft | [`Publisher::offer_draft`], [`Publisher::plan_draft`] |
-//! | edit a draft | [`Publisher::edit_offer`], [`Publisher::edit_plan`] |
+//! | edit a draft | [`Publisher::edit_offer`], [`Publisher::edit_plan`], [`Publisher::try_edit_offer`], [`Publisher::try_edit_plan`] |
 //! | upload files | [`Publisher::upload_listing_image`], [`Publisher::upload_listing_video`], [`Publisher::upload_package`] |
 //! | reference a package | [`Publisher::use_package`] |
 //! | submit, wait, promote | [`Publisher::submit`], [`Publisher::wait`], [`Publisher::promote`], [`Publisher::cancel`] |

@@ -86,6 +86,11 @@ impl SubmissionStatus {
         self.submission.state.as_ref()
     }
 
+    /// The state as text (empty when the service sent none).
+    pub fn state_name(&self) -> &str {
+        self.state().map(|s| s.as_str()).unwrap_or_default()
+    }
+
     /// The substate, if the service sent one.
     pub fn substate(&self) -> Option<&SubmissionSubstate> {
         self.submission.substate.as_ref()
@@ -186,7 +191,7 @@ impl SubmissionStatus {
             "submission {} ({}): {}/{}",
             self.id,
             self.target().unwrap_or("no target"),
-            self.state().map(|s| s.as_str()).unwrap_or_default(),
+            self.state_name(),
             self.substate_name()
         )
     }

@@ -96,7 +96,10 @@ impl<T: Target> Published<T> {
     }
 
     /// The substate it reached: its target's (`ReadyToPublish` for
-    /// preview, `InStore` for live).
+    /// preview, `InStore` for live). A `Published` is only made when the
+    /// service answered exactly that substate, so this is the target's
+    /// constant; read [`Publisher::submission_status`] for the service's
+    /// whole answer.
     pub fn substate(&self) -> SubmissionSubstate {
         T::DONE
     }
@@ -142,6 +145,8 @@ impl Publisher {
                 .client
                 .list_branches_by_module()
                 .product_id(offer.product_id())
+                // As text: Microsoft's documents type this parameter as a
+                // plain string, ours as `BranchModule`; both take a `&str`.
                 .module(module.as_str())
                 .stream();
             while let Some(branch) = branches.try_next().await? {

@@ -177,6 +177,13 @@ pub fn example_binary(name: &str) -> std::path::PathBuf {
 }
 
 fn build_example(name: &str) -> std::path::PathBuf {
+    // With the features this test was built with (`cargo test --workspace`
+    // turns `pkcs12` on), so the example reads what the test hands it.
+    let features: &[&str] = if cfg!(feature = "pkcs12") {
+        &["--features", "pkcs12"]
+    } else {
+        &[]
+    };
     let output = std::process::Command::new(env!("CARGO"))
         .args([
             "build",
@@ -185,6 +192,7 @@ fn build_example(name: &str) -> std::path::PathBuf {
             name,
             "--message-format=json",
         ])
+        .args(features)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo runs");

@@ -69,7 +69,7 @@ pub async fn run(args: &List, session: &Session, reporter: &Reporter) -> Result<
                     json!({
                         "submission_id": s.id(),
                         "target": s.target(),
-                        "state": s.state().map_or("", |x| x.as_str()),
+                        "state": s.state_name(),
                         "substate": s.substate_name(),
                         "phase": s.phase().as_str(),
                     })

@@ -31,7 +31,7 @@ fn submission_json(s: &SubmissionStatus) -> Value {
     json!({
         "submission_id": s.id(),
         "target": s.target(),
-        "state": s.state().map_or("", |x| x.as_str()),
+        "state": s.state_name(),
         "substate": s.substate_name(),
         "phase": s.phase().as_str(),
         "promoted": s.promoted(),

@@ -99,59 +99,31 @@ mod runner;
 use format::{load, DIR};
 use runner::run;
 
-/// Every recording, each replayed by the test of the same name below.
-const RECORDINGS: [&str; 8] = [
-    "products_created.json",
-    "products_listed_over_pages.json",
-    "listings_and_media.json",
-    "plans_and_plan_listings.json",
-    "setup.json",
-    "managed_application_plan.json",
-    "solution_template_plan.json",
-    "submissions.json",
-];
-
-// ---------------------------------------------------------------------------
-// One test per recording.
-
-#[tokio::test]
-async fn products_created() {
-    run("products_created.json").await;
+/// Declares one test per recording, named after it, and [`RECORDINGS`],
+/// the list the directory is checked against: one list, so a recording
+/// cannot be listed without being replayed.
+macro_rules! recordings {
+    ($($name:ident),+ $(,)?) => {
+        /// Every recording, each replayed by the test of its name.
+        const RECORDINGS: &[&str] = &[$(concat!(stringify!($name), ".json")),+];
+        $(
+            #[tokio::test]
+            async fn $name() {
+                run(concat!(stringify!($name), ".json")).await;
+            }
+        )+
+    };
 }
 
-#[tokio::test]
-async fn products_listed_over_pages() {
-    run("products_listed_over_pages.json").await;
-}
-
-#[tokio::test]
-async fn listings_and_media() {
-    run("listings_and_media.json").await;
-}
-
-#[tokio::test]
-async fn plans_and_plan_listings() {
-    run("plans_and_plan_listings.json").await;
-}
-
-#[tokio::test]
-async fn setup() {
-    run("setup.json").await;
-}
-
-#[tokio::test]
-async fn managed_application_plan() {
-    run("managed_application_plan.json").await;
-}
-
-#[tokio::test]
-async fn solution_template_plan() {
-    run("solution_template_plan.json").await;
-}
-
-#[tokio::test]
-async fn submissions() {
-    run("submissions.json").await;
+recordings! {
+    products_created,
+    products_listed_over_pages,
+    listings_and_media,
+    plans_and_plan_listings,
+    setup,
+    managed_application_plan,
+    solution_template_plan,
+    submissions,
 }
 
 #[test]
