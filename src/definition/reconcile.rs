@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::json;
 
 use super::changes::{ChangeSet, Resource};
@@ -11,9 +13,9 @@ use super::diff::{
 };
 use super::load::{short_hash, Definition, LocalFile};
 use crate::workflows::{
-    ImageKind, Listing, NewOffer, NewPlan, Offer, OfferAvailability, Plan, PlanAvailability,
-    ProcessedPackage, Property, Publisher, ResellerConfiguration, SubmissionId,
-    TechnicalConfiguration, WorkflowError,
+    ImageKind, Listing, NewOffer, NewPlan, Offer, OfferAvailability, OfferModule, Plan,
+    PlanAvailability, PlanModule, ProcessedPackage, Property, Publisher, ResellerConfiguration,
+    SubmissionId, TechnicalConfiguration, WorkflowError,
 };
 
 type Result<T, E = WorkflowError> = std::result::Result<T, E>;
@@ -106,15 +108,74 @@ fn about_file(what: &str, file: &LocalFile, e: WorkflowError) -> WorkflowError {
     }
 }
 
+/// Edits the drafts whose fields the change set updates, and says so.
+struct Edits<'a> {
+    publisher: &'a Publisher,
+    changes: &'a ChangeSet,
+    options: &'a ApplyOptions,
+}
+
+impl Edits<'_> {
+    /// Sets `fields` on the offer's draft of `M`, if the definition has
+    /// them and the change set updates `resource`.
+    async fn offer<M: OfferModule>(
+        &self,
+        offer: &Offer,
+        resource: Resource,
+        fields: Option<Vec<Field>>,
+    ) -> Result<()>
+    where
+        M::Resource: DeserializeOwned,
+    {
+        let Some(fields) = fields.filter(|_| self.changes.updates(&resource)) else {
+            return Ok(());
+        };
+        self.publisher
+            .try_edit_offer::<M>(offer, |draft| set(&resource, draft, &fields))
+            .await?;
+        self.done(&resource);
+        Ok(())
+    }
+
+    /// [`Edits::offer`] for a plan's draft; `also` edits it even when no
+    /// field of it differs (a package to point it at).
+    async fn plan<M: PlanModule>(
+        &self,
+        plan: &Plan,
+        resource: Resource,
+        fields: Option<Vec<Field>>,
+        also: bool,
+    ) -> Result<()>
+    where
+        M::Resource: DeserializeOwned,
+    {
+        let Some(fields) = fields.filter(|_| also || self.changes.updates(&resource)) else {
+            return Ok(());
+        };
+        self.publisher
+            .try_edit_plan::<M>(plan, |draft| set(&resource, draft, &fields))
+            .await?;
+        self.done(&resource);
+        Ok(())
+    }
+
+    fn done(&self, resource: &Resource) {
+        self.options.say(format!(
+            "updated the {resource}: {}",
+            self.changes.updated_fields(resource)
+        ));
+    }
+}
+
 /// Sets the definition's `fields` on a draft; a value the draft's type
 /// cannot hold ends the edit with nothing written.
-fn set<T: serde::Serialize + serde::de::DeserializeOwned>(
+fn set<T: Serialize + DeserializeOwned>(
     resource: &Resource,
-) -> impl Fn(&mut T, &[Field]) -> Result<()> + '_ {
-    move |draft, fields| {
-        set_fields(draft, fields)
-            .map_err(|e| WorkflowError::Invalid(format!("{resource}: {e}; check the definition")))
-    }
+    draft: &mut T,
+    fields: &[Field],
+) -> Result<()> {
+    set_fields(draft, fields)
+        .map_err(|e| WorkflowError::Invalid(format!("{resource}: {e}; check the definition")))
 }
 
 /// Makes the service match `def`: creates what is missing, updates what
@@ -266,54 +327,39 @@ pub async fn apply(
     }
 
     let changes = &work.set;
-    if let Some(listing) = o
-        .listing
-        .as_ref()
-        .filter(|_| changes.updates(&Resource::OfferListing))
-    {
-        let r = Resource::OfferListing;
-        let fields = offer_listing_fields(listing);
-        publisher
-            .try_edit_offer::<Listing>(&offer, |d| set(&r)(d, &fields))
-            .await?;
-        options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
-    }
-    if let Some(p) = o
-        .properties
-        .as_ref()
-        .filter(|_| changes.updates(&Resource::OfferProperties))
-    {
-        let r = Resource::OfferProperties;
-        let fields = property_fields(p);
-        publisher
-            .try_edit_offer::<Property>(&offer, |d| set(&r)(d, &fields))
-            .await?;
-        options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
-    }
-    if let Some(a) = o
-        .availability
-        .as_ref()
-        .filter(|_| changes.updates(&Resource::OfferAvailability))
-    {
-        let r = Resource::OfferAvailability;
-        let fields = offer_availability_fields(a);
-        publisher
-            .try_edit_offer::<OfferAvailability>(&offer, |d| set(&r)(d, &fields))
-            .await?;
-        options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
-    }
-    if let Some(reseller) = o
-        .reseller
-        .as_ref()
-        .filter(|_| changes.updates(&Resource::OfferReseller))
-    {
-        let r = Resource::OfferReseller;
-        let fields = reseller_fields(reseller);
-        publisher
-            .try_edit_offer::<ResellerConfiguration>(&offer, |d| set(&r)(d, &fields))
-            .await?;
-        options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
-    }
+    let edits = Edits {
+        publisher,
+        changes,
+        options,
+    };
+    edits
+        .offer::<Listing>(
+            &offer,
+            Resource::OfferListing,
+            o.listing.as_ref().map(offer_listing_fields),
+        )
+        .await?;
+    edits
+        .offer::<Property>(
+            &offer,
+            Resource::OfferProperties,
+            o.properties.as_ref().map(property_fields),
+        )
+        .await?;
+    edits
+        .offer::<OfferAvailability>(
+            &offer,
+            Resource::OfferAvailability,
+            o.availability.as_ref().map(offer_availability_fields),
+        )
+        .await?;
+    edits
+        .offer::<ResellerConfiguration>(
+            &offer,
+            Resource::OfferReseller,
+            o.reseller.as_ref().map(reseller_fields),
+        )
+        .await?;
 
     for (plan_def, (state, package)) in o.plans.iter().zip(snap.plans.iter().zip(&packages)) {
         let id = &plan_def.id;
@@ -338,45 +384,43 @@ pub async fn apply(
             rename_plan(publisher, &plan, &plan_def.name).await?;
             options.say(format!("renamed plan {id} to {:?}", plan_def.name));
         }
-        let r = Resource::PlanListing(id.clone());
-        if let Some(l) = plan_def.listing.as_ref().filter(|_| changes.updates(&r)) {
-            let fields = plan_listing_fields(l);
-            publisher
-                .try_edit_plan::<Listing>(&plan, |d| set(&r)(d, &fields))
-                .await?;
-            options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
-        }
-        let r = Resource::PlanAvailability(id.clone());
-        if let Some(a) = plan_def
-            .availability
-            .as_ref()
-            .filter(|_| changes.updates(&r))
-        {
-            let fields = plan_availability_fields(a);
-            publisher
-                .try_edit_plan::<PlanAvailability>(&plan, |d| set(&r)(d, &fields))
-                .await?;
-            options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
-        }
-        let r = Resource::PlanTechnicalConfiguration(id.clone());
-        if let Some(t) = &plan_def.technical_configuration {
-            if changes.updates(&r) || package.is_some() {
-                let mut fields = technical_fields(t);
-                if let Some(p) = package {
-                    fields.push(Field {
-                        name: "package".into(),
-                        key: "packageReferences",
-                        value: json!([{"type": "AzureApplicationPackage", "value": p.id()}]),
-                        unordered: false,
-                        shown: None,
-                    });
-                }
-                publisher
-                    .try_edit_plan::<TechnicalConfiguration>(&plan, |d| set(&r)(d, &fields))
-                    .await?;
-                options.say(format!("updated the {r}: {}", changes.updated_fields(&r)));
+        edits
+            .plan::<Listing>(
+                &plan,
+                Resource::PlanListing(id.clone()),
+                plan_def.listing.as_ref().map(plan_listing_fields),
+                false,
+            )
+            .await?;
+        edits
+            .plan::<PlanAvailability>(
+                &plan,
+                Resource::PlanAvailability(id.clone()),
+                plan_def.availability.as_ref().map(plan_availability_fields),
+                false,
+            )
+            .await?;
+        let technical = plan_def.technical_configuration.as_ref().map(|t| {
+            let mut fields = technical_fields(t);
+            if let Some(p) = package {
+                fields.push(Field {
+                    name: "package".into(),
+                    key: "packageReferences",
+                    value: json!([{"type": "AzureApplicationPackage", "value": p.id()}]),
+                    unordered: false,
+                    shown: None,
+                });
             }
-        }
+            fields
+        });
+        edits
+            .plan::<TechnicalConfiguration>(
+                &plan,
+                Resource::PlanTechnicalConfiguration(id.clone()),
+                technical,
+                package.is_some(),
+            )
+            .await?;
     }
     for plan in &work.delete_plans {
         publisher
