@@ -49,23 +49,30 @@ where
     let mut outcomes: Vec<Option<OfferOutcome>> = vec![None; files.len()];
     let mut tasks = JoinSet::new();
     for (i, file) in files.iter().cloned().enumerate() {
-        let (limit, work, stop) = (limit.clone(), work.clone(), stop.clone());
+        // Places are taken here, in the files' order, so the offers start in
+        // that order (with --parallel 1, one after the other), and with
+        // --fail-fast none starts once one has failed: a failing offer sets
+        // `stop` before it gives its place up.
+        let Ok(permit) = limit.clone().acquire_owned().await else {
+            break;
+        };
+        if fail_fast && stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let (work, stop) = (work.clone(), stop.clone());
         tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            if fail_fast && stop.load(Ordering::SeqCst) {
-                return (i, None);
-            }
             let outcome = work(file).await;
             if outcome.status == "failed" {
                 stop.store(true, Ordering::SeqCst);
             }
-            (i, Some(outcome))
+            drop(permit);
+            (i, outcome)
         });
     }
     while let Some(done) = tasks.join_next().await {
         let Ok((i, outcome)) = done else { continue };
-        let failed = outcome.as_ref().is_some_and(|o| o.status == "failed");
-        outcomes[i] = outcome;
+        let failed = outcome.status == "failed";
+        outcomes[i] = Some(outcome);
         if failed && fail_fast {
             tasks.abort_all();
         }
@@ -83,4 +90,63 @@ where
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    fn outcome(file: &std::path::Path, status: &'static str) -> OfferOutcome {
+        OfferOutcome {
+            offer: file.display().to_string(),
+            status,
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_at_a_time_goes_in_file_order_and_fail_fast_skips_the_rest() {
+        for _ in 0..20 {
+            let started = Arc::new(Mutex::new(Vec::new()));
+            let seen = started.clone();
+            let files: Vec<PathBuf> = ["a", "b", "c", "d"].iter().map(PathBuf::from).collect();
+            let outcomes = each(files, 1, true, move |file| {
+                let seen = seen.clone();
+                async move {
+                    seen.lock().unwrap().push(file.display().to_string());
+                    tokio::task::yield_now().await;
+                    let status = if file == std::path::Path::new("b") {
+                        "failed"
+                    } else {
+                        "ok"
+                    };
+                    outcome(&file, status)
+                }
+            })
+            .await;
+            assert_eq!(*started.lock().unwrap(), ["a", "b"]);
+            let statuses: Vec<_> = outcomes.iter().map(|o| o.status).collect();
+            assert_eq!(statuses, ["ok", "failed", "skipped", "skipped"]);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_fail_fast_every_offer_runs() {
+        let files: Vec<PathBuf> = ["a", "b", "c"].iter().map(PathBuf::from).collect();
+        let outcomes = each(files, 2, false, |file| async move {
+            outcome(
+                &file,
+                if file == std::path::Path::new("a") {
+                    "failed"
+                } else {
+                    "ok"
+                },
+            )
+        })
+        .await;
+        let statuses: Vec<_> = outcomes.iter().map(|o| o.status).collect();
+        assert_eq!(statuses, ["failed", "ok", "ok"]);
+    }
 }
