@@ -15,8 +15,12 @@
 //! * Every `send` returns the crate's own error; the `api-version` header is
 //!   not sent; success bodies are decoded by `crate::pipeline::decode`.
 //! * Every public item has documentation: fields and parameters take the
-//!   document's descriptions ([`Docs`]); builders and their setters say
-//!   what they build and set.
+//!   document's descriptions ([`Docs`]); request builders and their
+//!   setters say what they build and set.
+//! * typify's struct builders (`types::builder`, each type's `builder()`,
+//!   each request's `body_map`) are taken out: nothing needs them, and
+//!   every crate that depends on this one would compile them
+//!   ([`struct_builders`]).
 //!
 //! # The generator contract
 //!
@@ -50,6 +54,13 @@
 //!    open object schemas in `components`.
 //! 8. `Client` has inherent `new` and `new_with_client`: two constructors
 //!    made crate-private.
+//! 9. typify's struct builders are one module `types::builder` (read by
+//!    item 7, then removed with its structs), one `builder()` function per
+//!    struct returning `builder::T`, and, in each request builder whose
+//!    body type has one, a field `Result<types::builder::T, String>`
+//!    starting `Ok(Default::default())` in `new` and a `body_map` method.
+//!    As many of each are removed or rewritten, and no `types::builder`
+//!    path is left afterwards.
 //!
 //! What progenitor's settings can do is done there, not here (see
 //! `super::generate`): the builder interface, merged tags, the inner type
@@ -62,6 +73,7 @@
 
 mod contract;
 mod requests;
+mod struct_builders;
 mod syntax;
 mod types;
 
@@ -143,7 +155,7 @@ pub fn polish(
         ),
         redacted,
     );
-    let field_docs = types::document_types(types, docs);
+    types::document_types(types, docs);
 
     let sends = match syntax::find_mod(&mut file.items, "builder") {
         Some(builder) => {
@@ -199,14 +211,53 @@ pub fn polish(
         ),
         constructors,
     );
+    let dropped = struct_builders::drop_struct_builders(file);
+    tally.record(
+        Count::exactly(
+            "`types::builder` modules of struct builders",
+            "removed",
+            usize::from(extra.structs > 0 || dropped.builder_structs > 0),
+        ),
+        dropped.modules,
+    );
+    tally.record(
+        Count::at_least("struct builders", "removed", extra.builders),
+        dropped.builder_structs,
+    );
+    tally.record(
+        Count::exactly(
+            "`builder()` functions on the types",
+            "removed",
+            dropped.builder_structs,
+        ),
+        dropped.builder_fns,
+    );
+    tally.record(
+        Count::exactly(
+            "`body_map` methods (one per body of a struct builder's type)",
+            "removed",
+            dropped.body_fields,
+        ),
+        dropped.body_maps,
+    );
+    tally.record(
+        Count::exactly(
+            "initial values of those bodies in `new`",
+            "rewrote",
+            dropped.body_fields,
+        ),
+        dropped.body_inits,
+    );
+    let text = quote::quote!(#file).to_string();
+    tally.record(
+        Count::exactly(
+            "references to `types::builder` once it is removed",
+            "found",
+            0,
+        ),
+        text.matches("types :: builder ::").count(),
+    );
     tally.check()?;
-
-    if let Some(builders) = syntax::find_mod(&mut file.items, "types")
-        .and_then(|types| types.content.as_mut())
-        .and_then(|(_, items)| syntax::find_mod(items, "builder"))
-    {
-        types::document_type_builders(builders, &field_docs);
-    }
     Ok(tally)
 }
 
@@ -239,6 +290,9 @@ mod tests {
                     pub next_link: ::std::option::Option<::std::string::String>,
                     pub value: ::std::vec::Vec<AzureProduct>,
                 }
+                impl AzureProduct {
+                    pub fn builder() -> builder::AzureProduct { Default::default() }
+                }
                 pub mod builder {
                     pub struct AzureProduct { external_i_ds: Result<Vec<String>, String> }
                     impl AzureProduct {
@@ -257,7 +311,10 @@ mod tests {
         let text = quote!(#file).to_string();
         assert!(!text.contains("external_i_ds"), "{text}");
         assert!(text.contains("pub external_ids : Vec < String >"), "{text}");
-        assert!(text.contains("pub fn external_ids"), "{text}");
+        assert!(
+            !text.contains("mod builder"),
+            "struct builders are removed: {text}"
+        );
         assert!(text.contains("alias = \"externalIds\""), "{text}");
         assert!(text.contains("alias = \"ID\""), "{text}");
         assert!(text.contains("alias = \"@odata.nextLink\""), "{text}");

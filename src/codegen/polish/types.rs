@@ -9,13 +9,9 @@ use syn::{Fields, Item, ItemMod};
 use super::syntax::*;
 use super::{naming, Docs};
 
-/// Documents fields from the document and `builder()` functions; returns
-/// (struct, field ident) → the field's documentation.
-pub(super) fn document_types(
-    types: &mut ItemMod,
-    docs: &Docs,
-) -> BTreeMap<(String, String), String> {
-    let mut field_docs = BTreeMap::new();
+/// Documents the fields of the types from the document (or by their wire
+/// name, when the document has no description).
+pub(super) fn document_types(types: &mut ItemMod, docs: &Docs) {
     for item in structs(types) {
         let name = item.ident.to_string();
         let Fields::Named(fields) = &mut item.fields else {
@@ -31,48 +27,7 @@ pub(super) fn document_types(
                     .unwrap_or_else(|| format!("The `{wire}` property."));
                 add_doc(&mut field.attrs, &text);
             }
-            let ident = field
-                .ident
-                .as_ref()
-                .map(|i| i.to_string())
-                .unwrap_or_default();
-            let text: Vec<String> = field.attrs.iter().filter_map(doc_text).collect();
-            field_docs.insert((name.clone(), ident), text.join("\n"));
         }
-    }
-    let items = &mut types.content.as_mut().expect("found with content").1;
-    for (_, f) in undocumented_fns(items) {
-        if f.sig.ident == "builder" {
-            add_doc(&mut f.attrs, "Starts building this type field by field.");
-        }
-    }
-    field_docs
-}
-
-/// Documents the builders of `types::builder`.
-pub(super) fn document_type_builders(
-    builders: &mut ItemMod,
-    field_docs: &BTreeMap<(String, String), String>,
-) {
-    let items = &mut builders.content.as_mut().expect("found with content").1;
-    for item in items.iter_mut() {
-        if let Item::Struct(s) = item {
-            if !has_doc(&s.attrs) {
-                let text = format!(
-                    "Builds a [`super::{}`] field by field; `try_into()` makes the value.",
-                    s.ident
-                );
-                add_doc(&mut s.attrs, &text);
-            }
-        }
-    }
-    for (name, f) in undocumented_fns(items) {
-        let setter = f.sig.ident.to_string();
-        let text = match field_docs.get(&(name, setter.clone())) {
-            Some(doc) if !doc.is_empty() => format!("Sets `{setter}`: {doc}"),
-            _ => format!("Sets `{setter}`."),
-        };
-        add_doc(&mut f.attrs, &text);
     }
 }
 
