@@ -4,9 +4,9 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use sha2::Digest;
 
@@ -19,7 +19,7 @@ const ASSERTION_LIFETIME: Duration = Duration::from_secs(10 * 60);
 /// A certificate chain (the app's own certificate first) and its RSA key.
 pub(super) struct Certificate {
     chain: Vec<Vec<u8>>,
-    key: EncodingKey,
+    key: RsaKeyPair,
     thumbprint_sha256: String,
     thumbprint_sha1: String,
 }
@@ -123,14 +123,17 @@ impl Certificate {
         Self::new(certs, key, origin)
     }
 
-    fn new(chain: Vec<Vec<u8>>, key: EncodingKey, origin: &str) -> Result<Certificate, AuthError> {
+    fn new(chain: Vec<Vec<u8>>, key: RsaKeyPair, origin: &str) -> Result<Certificate, AuthError> {
         let leaf = chain.first().ok_or_else(|| {
             invalid(format!(
                 "{origin} has no certificate: it must hold the app's certificate beside its private key"
             ))
         })?;
         let thumbprint_sha256 = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(leaf));
-        let thumbprint_sha1 = URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(leaf));
+        let thumbprint_sha1 = URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            leaf,
+        ));
         Ok(Certificate {
             chain,
             key,
@@ -152,6 +155,17 @@ impl Certificate {
         token_url: &str,
         send_chain: bool,
     ) -> Result<Secret, AuthError> {
+        /// The JOSE header of an RS256 JWT naming the certificate.
+        #[derive(Serialize)]
+        struct JoseHeader<'a> {
+            alg: &'static str,
+            typ: &'static str,
+            x5t: &'a str,
+            #[serde(rename = "x5t#S256")]
+            x5t_s256: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            x5c: Option<Vec<String>>,
+        }
         #[derive(Serialize)]
         struct Claims<'a> {
             aud: &'a str,
@@ -166,12 +180,13 @@ impl Certificate {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs();
-        let mut header = Header::new(Algorithm::RS256);
-        header.x5t_s256 = Some(self.thumbprint_sha256.clone());
-        header.x5t = Some(self.thumbprint_sha1.clone());
-        if send_chain {
-            header.x5c = Some(self.chain.iter().map(|der| STANDARD.encode(der)).collect());
-        }
+        let header = JoseHeader {
+            alg: "RS256",
+            typ: "JWT",
+            x5t: &self.thumbprint_sha1,
+            x5t_s256: &self.thumbprint_sha256,
+            x5c: send_chain.then(|| self.chain.iter().map(|der| STANDARD.encode(der)).collect()),
+        };
         let claims = Claims {
             aud: token_url,
             iss: client_id,
@@ -181,74 +196,55 @@ impl Certificate {
             iat: now,
             exp: now + ASSERTION_LIFETIME.as_secs(),
         };
-        jsonwebtoken::encode(&header, &claims, &self.key)
-            .map(Secret::new)
-            .map_err(|e| invalid(format!("cannot sign the client assertion: {e}")))
+        let signing_input = format!("{}.{}", jwt_part(&header), jwt_part(&claims));
+        sign(&self.key, signing_input.as_bytes())
+            .map(|signature| {
+                Secret::new(format!(
+                    "{signing_input}.{}",
+                    URL_SAFE_NO_PAD.encode(signature)
+                ))
+            })
+            .map_err(|()| invalid("cannot sign the client assertion with the certificate's key"))
     }
+}
+
+/// One JWT part: `value` as JSON, base64url without padding.
+fn jwt_part(value: &impl Serialize) -> String {
+    // The header and the claims are plain structs of strings and numbers,
+    // which serialize without fail.
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// The RS256 (RSASSA-PKCS1-v1_5 with SHA-256) signature of `message`.
+fn sign(key: &RsaKeyPair, message: &[u8]) -> Result<Vec<u8>, ()> {
+    let mut signature = vec![0; key.public_modulus_len()];
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &aws_lc_rs::rand::SystemRandom::new(),
+        message,
+        &mut signature,
+    )
+    .map_err(|_| ())?;
+    Ok(signature)
 }
 
 /// An RSA private key from its DER (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA
 /// PRIVATE KEY`), tried once by signing, so a key that cannot sign is
 /// reported when the file is read rather than at the first token request.
-fn rsa_key(label: &str, der: &[u8], origin: &str) -> Result<EncodingKey, AuthError> {
+fn rsa_key(label: &str, der: &[u8], origin: &str) -> Result<RsaKeyPair, AuthError> {
     let unusable = |why: &dyn fmt::Display| {
         invalid(format!(
-            "the private key in {origin} is not an RSA key this crate can use ({why}); Azure AD's client assertions need an RSA key"
+            "the private key in {origin} is not an RSA key this crate can use ({why}); Azure AD's client assertions need an RSA key of 2048 to 8192 bits"
         ))
     };
-    let pkcs1 = if label == "RSA PRIVATE KEY" {
-        der
+    let key = if label == "RSA PRIVATE KEY" {
+        RsaKeyPair::from_der(der)
     } else {
-        pkcs1_in_pkcs8(der).map_err(|why| unusable(&why))?
-    };
-    let key = EncodingKey::from_rsa_der(pkcs1);
-    jsonwebtoken::encode(&Header::new(Algorithm::RS256), &(), &key).map_err(|e| unusable(&e))?;
+        RsaKeyPair::from_pkcs8(der)
+    }
+    .map_err(|e| unusable(&e))?;
+    sign(&key, b"trial").map_err(|()| unusable(&"it cannot sign"))?;
     Ok(key)
-}
-
-/// The PKCS#1 `RSAPrivateKey` inside a PKCS#8 `PrivateKeyInfo` (RFC 5208):
-/// `SEQUENCE { INTEGER version, SEQUENCE { OID rsaEncryption, … },
-/// OCTET STRING key, … }`.
-fn pkcs1_in_pkcs8(der: &[u8]) -> Result<&[u8], &'static str> {
-    /// rsaEncryption, 1.2.840.113549.1.1.1, as DER.
-    const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-    const SEQUENCE: u8 = 0x30;
-    let (info, _) = der_item(der, SEQUENCE)?;
-    let (_version, rest) = der_item(info, 0x02)?;
-    let (algorithm, rest) = der_item(rest, SEQUENCE)?;
-    let (oid, _) = der_item(algorithm, 0x06)?;
-    if oid != RSA_ENCRYPTION {
-        return Err("a PKCS#8 key of another algorithm than RSA");
-    }
-    let (key, _) = der_item(rest, 0x04)?;
-    Ok(key)
-}
-
-/// The contents of the DER item at the start of `input`, which must have
-/// `tag`, and what follows it.
-fn der_item(input: &[u8], tag: u8) -> Result<(&[u8], &[u8]), &'static str> {
-    const MALFORMED: &str = "malformed DER";
-    let (&found, rest) = input.split_first().ok_or(MALFORMED)?;
-    if found != tag {
-        return Err("not a PKCS#8 private key");
-    }
-    let (&first, rest) = rest.split_first().ok_or(MALFORMED)?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return Err(MALFORMED);
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |len, &b| (len << 8) | usize::from(b));
-        (len, &rest[n..])
-    };
-    if rest.len() < len {
-        return Err(MALFORMED);
-    }
-    Ok(rest.split_at(len))
 }
 
 /// The blocks of a PEM text: each label and its decoded body.
@@ -295,32 +291,6 @@ mod tests {
             .next()
             .unwrap()
             .is_err());
-    }
-
-    #[test]
-    fn pkcs8_is_unwrapped_to_its_rsa_key_and_other_der_is_refused() {
-        // SEQUENCE { INTEGER 0, SEQUENCE { OID rsaEncryption, NULL }, OCTET STRING {01 02} }
-        let pkcs8 = [
-            0x30, 0x16, 0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
-            0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, 0x04, 0x02, 0x01, 0x02,
-        ];
-        assert_eq!(pkcs1_in_pkcs8(&pkcs8), Ok(&[1u8, 2][..]));
-        // The same with another algorithm's OID (…1.1.2 for …1.1.1).
-        let mut other = pkcs8;
-        other[17] = 0x02;
-        assert_eq!(
-            pkcs1_in_pkcs8(&other),
-            Err("a PKCS#8 key of another algorithm than RSA")
-        );
-        // Truncated, or a length past the end: an error, not a panic.
-        for cut in 0..pkcs8.len() {
-            assert!(pkcs1_in_pkcs8(&pkcs8[..cut]).is_err(), "cut at {cut}");
-        }
-        assert!(pkcs1_in_pkcs8(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]).is_err());
-        // A long-form length.
-        let mut long = vec![0x04, 0x81, 0x80];
-        long.extend([7u8; 0x80]);
-        assert_eq!(der_item(&long, 0x04).map(|(c, _)| c.len()), Ok(0x80));
     }
 
     #[test]
