@@ -58,7 +58,7 @@ pub(super) fn default_extra(types: &mut ItemMod) -> ExtraCounts {
             let is_default = block
                 .trait_
                 .as_ref()
-                .and_then(|(_, path, _)| path.segments.last())
+                .and_then(|(path, _)| path.segments.last())
                 .is_some_and(|s| s.ident == "Default");
             let Some(name) = impl_type_name(block).filter(|_| is_default) else {
                 continue;
