@@ -179,11 +179,51 @@ fn unlisted_fields_are_kept_and_types_stay_default() {
     let empty = types::AzureProduct::default();
     assert!(empty.extra.is_empty());
     assert_eq!(serde_json::to_value(&empty).unwrap(), json!({}));
-    let built: types::AzureProduct = types::AzureProduct::builder()
-        .name("built".to_string())
-        .try_into()
-        .unwrap();
+    let built = types::AzureProduct {
+        name: Some("built".to_string()),
+        ..Default::default()
+    };
     assert_eq!(built.name.as_deref(), Some("built"));
+    assert_eq!(
+        serde_json::to_value(&built).unwrap(),
+        json!({ "name": "built" })
+    );
+}
+
+#[tokio::test]
+async fn a_request_sent_without_its_body_is_refused_before_the_network() {
+    let server = MockServer::start().await;
+    let client = client_for(&server);
+    let error = client.create_product().send().await.unwrap_err();
+    match &error {
+        partner_center_ingestion::Error::InvalidRequest(message) => {
+            assert_eq!(message, "body was not initialized")
+        }
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty(),
+        "nothing is sent"
+    );
+    // With its body, the same request goes out.
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "id": "p-1" })))
+        .mount(&server)
+        .await;
+    let created = client
+        .create_product()
+        .body(types::AzureProduct {
+            name: Some("n".to_string()),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.id.as_deref(), Some("p-1"));
 }
 
 #[test]

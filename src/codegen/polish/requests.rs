@@ -27,7 +27,6 @@ pub(super) fn document_requests(builder: &mut ItemMod, docs: &Docs) {
                 "A request with nothing set yet; [`Client::{method}`](super::Client::{method}) is the usual start."
             ),
             "body" => "Sets the request body.".to_string(),
-            "body_map" => "Changes the request body through its builder.".to_string(),
             _ => match by_setter.get(&(name.clone(), setter.clone())) {
                 Some((api, text)) => format!("Sets `{api}`: {text}"),
                 None => format!("Sets `{setter}`."),
