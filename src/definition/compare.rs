@@ -1,16 +1,22 @@
 //! What differs between a definition and what the service has, and the
 //! work that makes them match. Pure: it works on a snapshot already read.
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::changes::{Action, Change, ChangeSet, Resource};
 use super::diff::{
     diff_fields, offer_availability_fields, offer_listing_fields, plan_availability_fields,
-    plan_listing_fields, property_fields, reseller_fields, technical_fields, Field,
+    plan_listing_fields, property_fields, reseller_fields, set_fields, technical_fields, Field,
+    FieldsRefused,
 };
 use super::load::{Definition, LocalFile};
 use super::state::{Image, Snapshot};
-use crate::workflows::{ImageKind, Phase, Plan, ProcessedPackage};
+use crate::workflows::{
+    ImageKind, Listing, Module, OfferAvailability, Phase, Plan, PlanAvailability, ProcessedPackage,
+    Property, ResellerConfiguration, TechnicalConfiguration,
+};
 
 /// The work that makes the service match: the changes it shows (which say
 /// which drafts to edit, see [`ChangeSet::updates`]) and what the changes
@@ -24,6 +30,10 @@ pub(super) struct Work {
     pub(super) delete_images: Vec<Image>,
     pub(super) plans: Vec<PlanWork>,
     pub(super) delete_plans: Vec<Plan>,
+    /// Changes a draft's type cannot hold (a field the service types as a
+    /// number given text…), each naming its resource: `plan` and `apply`
+    /// stop on them before anything is written.
+    pub(super) refused: Vec<String>,
 }
 
 /// What a plan's changes need beyond their words.
@@ -47,14 +57,34 @@ pub(super) fn file_shown(f: &LocalFile) -> String {
     format!("{} (as {})", f.file_name(), f.upload_name())
 }
 
-pub(super) fn module_changes(
+/// The changes of `fields` to the draft of module `M` (`current`, as read),
+/// and whether the draft's type can take them.
+pub(super) fn module_changes<M: Module>(
     work: &mut Work,
     resource: Resource,
     fields: &[Field],
     current: Option<&Value>,
-) {
+) where
+    M::Resource: DeserializeOwned,
+{
     let changes = diff_fields(&resource, fields, current);
+    if !changes.is_empty() {
+        if let Some(refused) = refusal::<M::Resource>(current, fields) {
+            work.refused
+                .push(format!("{resource}: {refused}; check the definition"));
+        }
+    }
     work.set.changes.extend(changes);
+}
+
+/// Why the draft `current` would refuse `fields`, as `apply`'s edit would
+/// find. A draft not read yet (a new offer's) is checked by that edit.
+fn refusal<T: Serialize + DeserializeOwned>(
+    current: Option<&Value>,
+    fields: &[Field],
+) -> Option<FieldsRefused> {
+    let mut draft: T = serde_json::from_value(current?.clone()).ok()?;
+    set_fields(&mut draft, fields).err()
 }
 
 /// The package a technical configuration references, if any.
@@ -106,7 +136,7 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
         }
     }
     if let Some(listing) = &o.listing {
-        module_changes(
+        module_changes::<Listing>(
             &mut work,
             Resource::OfferListing,
             &offer_listing_fields(listing),
@@ -115,7 +145,7 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
     }
     compare_images(def, snap, prune, &mut work);
     if let Some(p) = &o.properties {
-        module_changes(
+        module_changes::<Property>(
             &mut work,
             Resource::OfferProperties,
             &property_fields(p),
@@ -123,7 +153,7 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
         );
     }
     if let Some(a) = &o.availability {
-        module_changes(
+        module_changes::<OfferAvailability>(
             &mut work,
             Resource::OfferAvailability,
             &offer_availability_fields(a),
@@ -131,7 +161,7 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
         );
     }
     if let Some(r) = &o.reseller {
-        module_changes(
+        module_changes::<ResellerConfiguration>(
             &mut work,
             Resource::OfferReseller,
             &reseller_fields(r),
@@ -176,7 +206,7 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
             }
         }
         if let Some(l) = &plan.listing {
-            module_changes(
+            module_changes::<Listing>(
                 &mut work,
                 Resource::PlanListing(plan.id.clone()),
                 &plan_listing_fields(l),
@@ -184,7 +214,7 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
             );
         }
         if let Some(a) = &plan.availability {
-            module_changes(
+            module_changes::<PlanAvailability>(
                 &mut work,
                 Resource::PlanAvailability(plan.id.clone()),
                 &plan_availability_fields(a),
@@ -193,7 +223,7 @@ pub(super) fn compare(def: &Definition, snap: &Snapshot, prune: bool) -> Work {
         }
         if let Some(t) = &plan.technical_configuration {
             let resource = Resource::PlanTechnicalConfiguration(plan.id.clone());
-            module_changes(
+            module_changes::<TechnicalConfiguration>(
                 &mut work,
                 resource.clone(),
                 &technical_fields(t),
@@ -340,5 +370,62 @@ pub(super) fn compare_images(def: &Definition, snap: &Snapshot, prune: bool, wor
             });
             work.delete_images.push(image.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn title(value: Value) -> Field {
+        Field {
+            name: "title".to_string(),
+            key: "title",
+            value,
+            unordered: false,
+            shown: None,
+        }
+    }
+
+    #[test]
+    fn a_change_the_draft_cannot_hold_is_refused_at_plan_time() {
+        let current = json!({ "resourceType": "AzureListing", "title": "Old" });
+        let mut work = Work::default();
+        module_changes::<Listing>(
+            &mut work,
+            Resource::OfferListing,
+            &[title(json!({ "not": "text" }))],
+            Some(&current),
+        );
+        assert_eq!(work.set.changes.len(), 1, "the change is still shown");
+        assert_eq!(work.refused.len(), 1, "{:?}", work.refused);
+        assert!(
+            work.refused[0].starts_with("offer listing: ") && work.refused[0].contains("`title`"),
+            "{}",
+            work.refused[0]
+        );
+
+        let mut work = Work::default();
+        module_changes::<Listing>(
+            &mut work,
+            Resource::OfferListing,
+            &[title(json!("New"))],
+            Some(&current),
+        );
+        assert_eq!(work.set.changes.len(), 1);
+        assert!(work.refused.is_empty(), "{:?}", work.refused);
+
+        // Nothing to change, or no draft read yet: nothing to refuse here.
+        let mut work = Work::default();
+        module_changes::<Listing>(
+            &mut work,
+            Resource::OfferListing,
+            &[title(json!("Old"))],
+            Some(&current),
+        );
+        module_changes::<Listing>(&mut work, Resource::OfferListing, &[title(json!(5))], None);
+        assert!(work.refused.is_empty(), "{:?}", work.refused);
     }
 }

@@ -44,7 +44,7 @@ impl Applied {
     }
 }
 
-use super::compare::compare;
+use super::compare::{compare, Work};
 use super::options::{ApplyOptions, Publish};
 use super::publish;
 use super::state::{snapshot, Image};
@@ -57,7 +57,17 @@ pub async fn plan(
     options: &ApplyOptions,
 ) -> Result<ChangeSet> {
     let snap = snapshot(publisher, def).await?;
-    Ok(compare(def, &snap, options.prune).set)
+    Ok(accepted(compare(def, &snap, options.prune))?.set)
+}
+
+/// `work`, unless a draft's type refuses one of its changes: then the
+/// error names each, and nothing is written.
+fn accepted(work: Work) -> Result<Work> {
+    if work.refused.is_empty() {
+        Ok(work)
+    } else {
+        Err(WorkflowError::Invalid(work.refused.join("; ")))
+    }
 }
 
 /// A copy of a file under its upload name, in a folder of its own that is
@@ -193,7 +203,7 @@ pub async fn apply(
 ) -> Result<Applied> {
     let o = def.offer();
     let snap = snapshot(publisher, def).await?;
-    let work = compare(def, &snap, options.prune);
+    let work = accepted(compare(def, &snap, options.prune))?;
     // One submission per offer at a time: settled before anything is written.
     let carry = publish::before_writing(
         publisher,

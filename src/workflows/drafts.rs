@@ -317,10 +317,28 @@ pub(crate) fn reseller_branch() -> BranchModule {
     BranchModule::from("ResellerConfiguration")
 }
 
-fn owner_label(variant: Option<&VariantId>) -> String {
-    match variant {
-        None => "offer".to_string(),
-        Some(v) => format!("plan {v}"),
+/// Whose draft a module's draft is: the offer's own, or one plan's.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DraftOwner {
+    /// The offer (its listing, properties, setup…).
+    Offer,
+    /// The plan with this variant id.
+    Plan(VariantId),
+}
+
+impl DraftOwner {
+    fn of(variant: Option<&VariantId>) -> DraftOwner {
+        variant.map_or(DraftOwner::Offer, |v| DraftOwner::Plan(v.clone()))
+    }
+}
+
+/// `offer`, or `plan <variant id>`.
+impl std::fmt::Display for DraftOwner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DraftOwner::Offer => f.write_str("offer"),
+            DraftOwner::Plan(variant) => write!(f, "plan {variant}"),
+        }
     }
 }
 
@@ -366,7 +384,7 @@ impl Publisher {
     ) -> Result<Draft<M>> {
         let mut wait = self.waiter(
             self.consistency_deadline,
-            format!("the {} draft of the {}", M::branch(), owner_label(variant)),
+            format!("the {} draft of the {}", M::branch(), DraftOwner::of(variant)),
             "the service shows no branch of that module; check the offer's type has it, or raise Publisher::consistency_deadline",
         );
         let instance_id = self
@@ -450,7 +468,7 @@ impl Publisher {
         variant: Option<&VariantId>,
         mut change: impl FnMut(&mut M::Resource) -> Result<()> + Send,
     ) -> Result<Edit<M>> {
-        let owner = owner_label(variant);
+        let owner = DraftOwner::of(variant);
         for attempt in 1..=self.edit_attempts {
             let mut draft = self.draft::<M>(product_id, variant).await?;
             let before = serde_json::to_value(&draft.resource).ok();
@@ -458,7 +476,7 @@ impl Publisher {
             if before.is_some() && serde_json::to_value(&draft.resource).ok() == before {
                 self.emit(Event::DraftUnchanged {
                     module: M::branch(),
-                    owner,
+                    owner: owner.clone(),
                 });
                 return Ok(Edit::Unchanged(draft));
             }
@@ -466,7 +484,7 @@ impl Publisher {
                 Ok(()) => {
                     self.emit(Event::DraftUpdated {
                         module: M::branch(),
-                        owner,
+                        owner: owner.clone(),
                     });
                     return Ok(Edit::Updated(draft));
                 }

@@ -75,8 +75,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use drafts::{
-    Draft, Edit, Listing, Module, OfferAvailability, OfferModule, PlanAvailability, PlanModule,
-    Property, ResellerConfiguration, TechnicalConfiguration,
+    Draft, DraftOwner, Edit, Listing, Module, OfferAvailability, OfferModule, PlanAvailability,
+    PlanModule, Property, ResellerConfiguration, TechnicalConfiguration,
 };
 pub use error::{SubmissionFailure, WorkflowError};
 pub use ids::{Etag, InstanceId, ProductId, SubmissionId, VariantId};
@@ -131,15 +131,15 @@ pub enum Event {
     DraftUpdated {
         /// The module (`Listing`, `Property`…).
         module: BranchModule,
-        /// `offer` or `plan <id>`.
-        owner: String,
+        /// The offer, or the plan.
+        owner: DraftOwner,
     },
     /// An edit changed nothing, so nothing was written.
     DraftUnchanged {
         /// The module.
         module: BranchModule,
-        /// `offer` or `plan <id>`.
-        owner: String,
+        /// The offer, or the plan.
+        owner: DraftOwner,
     },
     /// An update met a concurrent change and is being redone.
     EditRetried {

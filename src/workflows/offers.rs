@@ -18,7 +18,7 @@ pub struct Offer {
     product_id: ProductId,
     offer_id: String,
     name: Option<String>,
-    resource_type: String,
+    resource_type: Option<AzureProductResourceType>,
 }
 
 impl Offer {
@@ -37,9 +37,9 @@ impl Offer {
         self.name.as_deref()
     }
 
-    /// The kind of offer (`AzureApplication`…), as the service spells it.
-    pub fn resource_type(&self) -> &str {
-        &self.resource_type
+    /// The kind of offer (`AzureApplication`…), when the service said.
+    pub fn resource_type(&self) -> Option<&AzureProductResourceType> {
+        self.resource_type.as_ref()
     }
 
     fn from_product(product: AzureProduct, offer_id: &str) -> Result<Offer> {
@@ -52,10 +52,7 @@ impl Offer {
                 .unwrap_or(offer_id)
                 .to_string(),
             name: product.name,
-            resource_type: product
-                .resource_type
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
+            resource_type: product.resource_type,
         })
     }
 }
