@@ -70,8 +70,7 @@ pub(super) fn module_changes<M: Module>(
     let changes = diff_fields(&resource, fields, current);
     if !changes.is_empty() {
         if let Some(refused) = refusal::<M::Resource>(current, fields) {
-            work.refused
-                .push(format!("{resource}: {refused}; check the definition"));
+            work.refused.push(refused.about(&resource));
         }
     }
     work.set.changes.extend(changes);

@@ -425,6 +425,13 @@ pub(crate) struct FieldsRefused {
     pub reason: String,
 }
 
+impl FieldsRefused {
+    /// The refusal as `plan` and `apply` report it, naming `resource`.
+    pub(crate) fn about(&self, resource: &Resource) -> String {
+        format!("{resource}: {self}; check the definition")
+    }
+}
+
 /// A resource's JSON, for comparing.
 pub(crate) fn as_json<T: Serialize>(resource: &T) -> Value {
     serde_json::to_value(resource).unwrap_or(Value::Null)

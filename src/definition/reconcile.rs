@@ -184,8 +184,7 @@ fn set<T: Serialize + DeserializeOwned>(
     draft: &mut T,
     fields: &[Field],
 ) -> Result<()> {
-    set_fields(draft, fields)
-        .map_err(|e| WorkflowError::Invalid(format!("{resource}: {e}; check the definition")))
+    set_fields(draft, fields).map_err(|e| WorkflowError::Invalid(e.about(resource)))
 }
 
 /// Makes the service match `def`: creates what is missing, updates what

@@ -14,7 +14,7 @@
 
 use syn::{Fields, File, Item, ItemMod};
 
-use super::syntax::{find_mod, impl_type_name};
+use super::syntax::{find_mod, inherent_impls};
 
 /// What [`drop_struct_builders`] took out or rewrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -62,11 +62,7 @@ fn drop_from_types(types: &mut ItemMod, dropped: &mut Dropped) {
         }
         _ => true,
     });
-    for item in items.iter_mut() {
-        let Item::Impl(block) = item else { continue };
-        if block.trait_.is_some() {
-            continue;
-        }
+    for (_, block) in inherent_impls(items) {
         block.items.retain(|impl_item| {
             let is_builder_fn = matches!(impl_item, syn::ImplItem::Fn(f)
                 if f.sig.ident == "builder" && returns_type_builder(&f.sig.output));
@@ -104,22 +100,12 @@ fn unbuild_field_type(ty: &mut syn::Type) -> bool {
     let Some(syn::GenericArgument::Type(syn::Type::Path(inner))) = args.args.first_mut() else {
         return false;
     };
-    let names: Vec<String> = inner
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    if names.len() != 3 || names[0] != "types" || names[1] != "builder" {
+    let segments = &inner.path.segments;
+    if segments.len() != 3 || segments[0].ident != "types" || segments[1].ident != "builder" {
         return false;
     }
-    let segments = std::mem::take(&mut inner.path.segments);
-    inner.path.segments = segments
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| *i != 1)
-        .map(|(_, s)| s)
-        .collect();
+    let name = segments[2].ident.clone();
+    inner.path = syn::parse_quote!(types::#name);
     true
 }
 
@@ -143,14 +129,7 @@ fn drop_from_requests(requests: &mut ItemMod, dropped: &mut Dropped) {
             }
         }
     }
-    for item in items.iter_mut() {
-        let Item::Impl(block) = item else { continue };
-        if block.trait_.is_some() {
-            continue;
-        }
-        let Some(name) = impl_type_name(block) else {
-            continue;
-        };
+    for (name, block) in inherent_impls(items) {
         block.items.retain(|impl_item| {
             let is_body_map =
                 matches!(impl_item, syn::ImplItem::Fn(f) if f.sig.ident == "body_map");

@@ -38,18 +38,24 @@ pub(super) fn impl_type_name(block: &syn::ItemImpl) -> Option<String> {
     }
 }
 
+/// The inherent impls (`impl T { … }`, no trait) among `items`, each with
+/// the name of its type.
+pub(super) fn inherent_impls(
+    items: &mut [Item],
+) -> impl Iterator<Item = (String, &mut syn::ItemImpl)> {
+    items.iter_mut().filter_map(|item| match item {
+        Item::Impl(block) if block.trait_.is_none() => {
+            impl_type_name(block).map(|name| (name, block))
+        }
+        _ => None,
+    })
+}
+
 /// The public functions without documentation of the inherent impls among
 /// `items`, each with the name of its type.
 pub(super) fn undocumented_fns(items: &mut [Item]) -> Vec<(String, &mut syn::ImplItemFn)> {
     let mut out = Vec::new();
-    for item in items.iter_mut() {
-        let Item::Impl(block) = item else { continue };
-        if block.trait_.is_some() {
-            continue;
-        }
-        let Some(name) = impl_type_name(block) else {
-            continue;
-        };
+    for (name, block) in inherent_impls(items) {
         for impl_item in block.items.iter_mut() {
             if let syn::ImplItem::Fn(f) = impl_item {
                 if is_pub(&f.vis) && !has_doc(&f.attrs) {
