@@ -399,6 +399,12 @@ impl EmulatorHandle {
     pub fn authority_host(&self) -> String {
         self.base.clone()
     }
+    /// The ingestion API's host, `http://127.0.0.1:PORT`: what a
+    /// `nextLink` is relative to (`v1.0/ingestion/…?$skipToken=…`, as the
+    /// service sends it).
+    pub fn api_host(&self) -> String {
+        self.base.clone()
+    }
     /// The base URL of the blob endpoint that `fileSasUri` points under:
     /// `http://127.0.0.1:PORT/devstoreaccount1`, or `http://HOST:PORT` with
     /// a [blob host](EmulatorBuilder::blob_host).

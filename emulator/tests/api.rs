@@ -145,7 +145,7 @@ async fn pages_are_small_uneven_and_link_relative_to_the_host() {
         assert!(next.starts_with("v1.0/ingestion/products?"), "{next}");
         assert!(next.contains("$skipToken="));
         page = env
-            .get(&format!("{}/{next}", env.emu.authority_host()))
+            .get(&format!("{}/{next}", env.emu.api_host()))
             .await
             .json();
     }

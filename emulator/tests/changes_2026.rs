@@ -177,9 +177,7 @@ async fn broken_next_link_rate_answers_404_for_followed_links() {
     let first = env.get("/products").await;
     assert_eq!(first.status, 200);
     let next = first.json()["nextLink"].as_str().unwrap().to_string();
-    let a = env
-        .get(&format!("{}/{next}", env.emu.authority_host()))
-        .await;
+    let a = env.get(&format!("{}/{next}", env.emu.api_host())).await;
     assert_eq!(a.status, 404);
     // An empty token is the first page, not a followed link.
     assert_eq!(env.get("/products?$skipToken=").await.status, 200);
@@ -203,7 +201,7 @@ async fn broken_next_link_rate_answers_404_for_followed_links() {
         .and_then(Value::as_str)
         .map(str::to_string)
     {
-        let url = format!("{}/{next}", env.emu.authority_host());
+        let url = format!("{}/{next}", env.emu.api_host());
         let mut tries = 0;
         let a = loop {
             let a = env.get(&url).await;

@@ -159,7 +159,7 @@ async fn follow(
                 actual: link,
             });
         }
-        let url = format!("{}/{link}", env.emu.authority_host());
+        let url = format!("{}/{link}", env.emu.api_host());
         let got = send(env, Method::GET, &url, true, &[], None, None).await?;
         check_answer(step, every, vars, got.status, &got.headers, &got.text).map_err(|m| {
             Mismatch {

@@ -174,9 +174,7 @@ impl Env {
             let Some(next) = page.get("nextLink").and_then(Value::as_str) else {
                 return out;
             };
-            let a = self
-                .get(&format!("{}/{next}", self.emu.authority_host()))
-                .await;
+            let a = self.get(&format!("{}/{next}", self.emu.api_host())).await;
             assert_eq!(a.status, 200, "{}", a.text);
             page = a.json();
         }
