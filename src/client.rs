@@ -10,6 +10,7 @@ use progenitor_client::{ClientHooks, OperationInfo};
 use url::Url;
 
 use crate::auth::{DefaultCredential, TokenCredential};
+use crate::blob::BlobUploader;
 use crate::error::Error;
 use crate::generated::Client;
 use crate::net::{check_secure, USER_AGENT};
@@ -284,6 +285,14 @@ impl Client {
     /// The API's base URL.
     pub fn endpoint(&self) -> &str {
         &self.baseurl
+    }
+
+    /// An uploader to Azure Blob Storage over this client's HTTP client
+    /// (its connection pool, TLS and proxy settings), with a 5-minute
+    /// timeout per Storage request. It sends nothing to the API and no
+    /// token: a SAS URL carries its own authorisation.
+    pub fn blob_uploader(&self) -> BlobUploader {
+        BlobUploader::new(self.client.clone()).timeout(Duration::from_secs(300))
     }
 }
 

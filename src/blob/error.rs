@@ -191,12 +191,6 @@ impl std::error::Error for UploadError {
     }
 }
 
-impl From<UploadError> for crate::Error {
-    fn from(error: UploadError) -> Self {
-        crate::Error::Upload(Box::new(error))
-    }
-}
-
 /// What went wrong in an upload.
 #[derive(Debug)]
 #[non_exhaustive]

@@ -88,14 +88,12 @@ const MAX_TEXT: usize = 500;
 
 /// Uploads files and streams to Azure Blob Storage SAS URLs as block blobs.
 ///
-/// Built from a `reqwest::Client` (usually the API client's own, see
-/// [`BlobUploader::for_client`]); cheap to clone.
+/// Built from a `reqwest::Client`, usually the API client's own
+/// (`Client::blob_uploader`); cheap to clone.
 ///
 /// ```no_run
 /// # async fn run(client: &partner_center_ingestion::Client, sas: partner_center_ingestion::SasUri) -> Result<(), partner_center_ingestion::Error> {
-/// use partner_center_ingestion::blob::BlobUploader;
-///
-/// let uploader = BlobUploader::for_client(client);
+/// let uploader = client.blob_uploader();
 /// let summary = uploader
 ///     .upload_file(&sas, "package.zip".as_ref(), |p| {
 ///         eprintln!("{} of {:?} bytes", p.sent, p.total)
@@ -170,14 +168,6 @@ impl BlobUploader {
             block_md5: false,
             blob_md5: false,
         }
-    }
-
-    /// An uploader over the HTTP client of an API [`crate::Client`] (its
-    /// connection pool, TLS and proxy settings), with a 5-minute timeout
-    /// per Storage request.
-    pub fn for_client(client: &crate::Client) -> Self {
-        use progenitor_client::ClientInfo as _;
-        BlobUploader::new(client.client().clone()).timeout(Duration::from_secs(300))
     }
 
     /// Size of each block of a block upload (default 8 MiB; between 1 byte

@@ -133,6 +133,12 @@ impl From<AuthError> for Error {
     }
 }
 
+impl From<crate::blob::UploadError> for Error {
+    fn from(error: crate::blob::UploadError) -> Self {
+        Error::Upload(Box::new(error))
+    }
+}
+
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

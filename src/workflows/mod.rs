@@ -215,7 +215,7 @@ impl Publisher {
     /// changes, uploads with [`BlobUploader`]'s defaults over the client's
     /// own HTTP connection pool.
     pub fn new(client: Client) -> Self {
-        let uploader = BlobUploader::for_client(&client);
+        let uploader = client.blob_uploader();
         Publisher {
             client,
             uploader,
