@@ -11,7 +11,8 @@ use super::diff::{
     plan_listing_fields, property_fields, reseller_fields, set_fields, technical_fields, Field,
     FieldsRefused,
 };
-use super::load::{Definition, LocalFile};
+use super::files::LocalFile;
+use super::load::Definition;
 use super::state::{Image, Snapshot};
 use crate::workflows::{
     ImageKind, Listing, Module, OfferAvailability, Phase, Plan, PlanAvailability, ProcessedPackage,

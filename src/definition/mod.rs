@@ -75,9 +75,11 @@
 mod changes;
 mod compare;
 mod diff;
+mod files;
 mod format;
 mod load;
 mod options;
+mod parse;
 mod publish;
 mod reconcile;
 mod state;
@@ -85,14 +87,16 @@ mod state;
 use std::path::Path;
 
 pub use changes::{Action, Change, ChangeSet, Resource};
+pub use files::LocalFile;
 pub use format::{
     Audience, Authorization, BillingPeriod, Contact, Contacts, DeploymentMode, Link, Logos,
     OfferAvailability, OfferDefinition, OfferListing, PlanAvailability, PlanDefinition,
     PlanKindName, PlanListing, Price, Properties, Reseller, ResellerChannel,
     TechnicalConfiguration, Visibility,
 };
-pub use load::{Definition, DefinitionError, Format, LocalFile};
+pub use load::Definition;
 pub use options::{ApplyOptions, IfInProgress, Publish};
+pub use parse::{DefinitionError, Format};
 pub use reconcile::{apply, plan, Applied};
 
 /// The JSON Schema of the definition format ([`OfferDefinition`]), for

@@ -11,7 +11,8 @@ use super::diff::{
     offer_availability_fields, offer_listing_fields, plan_availability_fields, plan_listing_fields,
     property_fields, reseller_fields, set_fields, technical_fields, Field,
 };
-use super::load::{short_hash, Definition, LocalFile};
+use super::files::{short_hash, LocalFile};
+use super::load::Definition;
 use crate::workflows::{
     ImageKind, Listing, NewOffer, NewPlan, Offer, OfferAvailability, OfferModule, Plan,
     PlanAvailability, PlanModule, ProcessedPackage, Property, Publisher, ResellerConfiguration,
