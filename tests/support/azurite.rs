@@ -1,7 +1,7 @@
 //! Azurite, Microsoft's storage emulator, started on 127.0.0.1 for a test
 //! or a benchmark: a free port, a temporary workspace, the well-known
 //! development account, Shared Key signing for container creation and
-//! service SAS URLs for single blobs. Shared by `tests/blob_upload.rs` and
+//! service SAS URLs for single blobs. Shared by `tests/blob_upload_azurite.rs` and
 //! `benches/publishing.rs`.
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
