@@ -58,6 +58,9 @@
 //! as one word: `externalIDs` → `external_ids`, `currentDraftInstanceID` →
 //! `current_draft_instance_id`, `offerMarketingUrlIDentifier` →
 //! `offer_marketing_url_identifier`, `@odata.etag` → `odata_etag`.
+//!
+//! Its length (about 780 lines) is two-fifths unit tests, which stay beside
+//! the rule they pin down: each is one name the rule must keep giving.
 
 use std::collections::BTreeSet;
 

@@ -37,6 +37,9 @@
 //!     (`additionalProperties: {}`, unless the document says `false`): the
 //!     service adds fields over time, and an update is a full replacement,
 //!     so a resource read and written back must lose nothing.
+//!
+//! Its length (about 730 lines) is half unit tests: each fix-up's tests stay
+//! beside the function they check, which is pure and easy to test here.
 
 use std::collections::{BTreeMap, BTreeSet};
 
