@@ -376,11 +376,9 @@ pub fn create_product(ctx: &Ctx<'_>) -> ApiResult {
 pub fn create_variant(ctx: &Ctx<'_>) -> ApiResult {
     let mut st = ctx.shared.state();
     let p = product(&st, ctx)?.clone();
-    let v = st.put(Entity::new(
-        Kind::Variant,
-        Some(&p.id),
-        ctx.body_shaped(Kind::Variant),
-    ));
+    let mut body = ctx.body_shaped(Kind::Variant);
+    shapes::default_sub_type(p.body_str("resourceType").unwrap_or(""), &mut body);
+    let v = st.put(Entity::new(Kind::Variant, Some(&p.id), body));
     lifecycle::add_branches(ctx.s(), &mut st, &p, Some(&v));
     commit(&mut st)?;
     answer(ctx, &v)

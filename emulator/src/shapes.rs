@@ -75,10 +75,38 @@ pub fn empty(kind: Kind) -> Map<String, Value> {
     m
 }
 
-/// Offer types that have a test drive; enabling one on any other type is
-/// refused (`400 ICH50400`, `FeatureName`).
-pub const TEST_DRIVE_TYPES: [&str; 5] = [
-    "AzureThirdPartyVirtualMachine",
+/// The `subType` a plan of an `AzureApplication` offer gets when it is
+/// created without one (recorded: answered and listed as `solution-template`).
+pub const DEFAULT_APPLICATION_SUB_TYPE: &str = "solution-template";
+
+/// Gives a new plan of an `AzureApplication` offer the service's `subType`
+/// when its body has none (no key, or `null`); a plan that names one keeps it,
+/// and plans of other offer types are left as sent.
+pub fn default_sub_type(product_type: &str, body: &mut Map<String, Value>) {
+    if !product_type.eq_ignore_ascii_case("AzureApplication") {
+        return;
+    }
+    let key = body
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case("subType"))
+        .cloned();
+    match key {
+        Some(k) if !body[&k].is_null() => {}
+        Some(k) => {
+            body.insert(k, json!(DEFAULT_APPLICATION_SUB_TYPE));
+        }
+        None => {
+            body.insert("subType".into(), json!(DEFAULT_APPLICATION_SUB_TYPE));
+        }
+    }
+}
+
+/// Offer types that have a test drive through this API; enabling one on any
+/// other type is refused (`400 ICH50400`, `FeatureName`). Not
+/// `AzureApplication`, and not `AzureThirdPartyVirtualMachine` either: the
+/// service refuses both the same way (recorded), as Microsoft's tools publish
+/// virtual-machine offers through the newer Product Ingestion API.
+pub const TEST_DRIVE_TYPES: [&str; 4] = [
     "AzureDynamics365ForCustomerEngagement",
     "AzureDynamics365ForOperations",
     "AzureDynamics365BusinessCentral",
@@ -110,7 +138,25 @@ mod tests {
         let s = empty(Kind::Setup);
         assert_eq!(s["callToAction"], Value::Null);
         assert_eq!(s["sellingOption"], "ListAndSell");
-        assert!(has_test_drive("azurethirdpartyvirtualmachine"));
+        assert!(has_test_drive("azuresoftwareasaservice"));
+        assert!(!has_test_drive("AzureThirdPartyVirtualMachine"));
         assert!(!has_test_drive("AzureApplication"));
+    }
+
+    #[test]
+    fn a_plan_of_an_application_without_sub_type_is_a_solution_template() {
+        let mut none = obj_of(json!({"resourceType": "AzureSkuVariant"}));
+        default_sub_type("azureapplication", &mut none);
+        assert_eq!(none["subType"], "solution-template");
+        let mut null = obj_of(json!({"subtype": null}));
+        default_sub_type("AzureApplication", &mut null);
+        assert_eq!(null["subtype"], "solution-template");
+        assert!(!null.contains_key("subType"));
+        let mut set = obj_of(json!({"subType": "managed-application"}));
+        default_sub_type("AzureApplication", &mut set);
+        assert_eq!(set["subType"], "managed-application");
+        let mut other = obj_of(json!({}));
+        default_sub_type("AzureThirdPartyVirtualMachine", &mut other);
+        assert!(!other.contains_key("subType"));
     }
 }

@@ -117,16 +117,10 @@ async fn an_empty_skip_token_is_the_first_page() {
     assert_eq!(env.collect(empty.json()).await.len(), 5);
 }
 
-#[tokio::test]
-async fn a_test_drive_on_an_offer_type_without_one_is_refused() {
-    let env = fresh().await;
-    let p = env.product("no-test-drive").await;
-    let a = env
-        .post(
-            &format!("/products/{p}/setup"),
-            json!({"resourceType": "AzureProductSetup", "sellingOption": "ListAndSell", "enableTestDrive": true}),
-        )
-        .await;
+/// Posts a setup enabling a test drive on `p` and checks the refusal: `400
+/// ICH50400` naming `FeatureName`, with the stored setup left as it was.
+async fn check_test_drive_refused(env: &Env, p: &str, body: Value) {
+    let a = env.post(&format!("/products/{p}/setup"), body).await;
     assert_eq!(a.status, 400, "{}", a.text);
     let (text, detail) = a.ich();
     assert!(text.starts_with("ICH50400 - "), "{text}");
@@ -138,20 +132,85 @@ async fn a_test_drive_on_an_offer_type_without_one_is_refused() {
         env.get(&format!("/products/{p}/setup")).await.json()["enableTestDrive"],
         false
     );
+}
 
+#[tokio::test]
+async fn a_test_drive_on_an_offer_type_without_one_is_refused() {
+    let env = fresh().await;
+    let p = env.product("no-test-drive").await;
+    check_test_drive_refused(
+        &env,
+        &p,
+        json!({"resourceType": "AzureProductSetup", "sellingOption": "ListAndSell", "enableTestDrive": true}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_test_drive_on_a_virtual_machine_offer_is_refused_like_on_an_application() {
+    let env = fresh().await;
     let a = env
         .post(
             "/products",
             json!({"resourceType": "AzureThirdPartyVirtualMachine", "name": "vm"}),
         )
         .await;
+    assert_eq!(a.status, 201, "{}", a.text);
     let vm = a.json()["id"].as_str().unwrap().to_string();
+    check_test_drive_refused(
+        &env,
+        &vm,
+        json!({"resourceType": "AzureProductSetup", "enableTestDrive": true, "testDriveType": "AzureResourceManager"}),
+    )
+    .await;
+    // A setup without a test drive is still accepted on the same offer.
     let a = env
         .post(
             &format!("/products/{vm}/setup"),
-            json!({"resourceType": "AzureProductSetup", "enableTestDrive": true}),
+            json!({"resourceType": "AzureProductSetup", "enableTestDrive": false}),
         )
         .await;
     assert_eq!(a.status, 200, "{}", a.text);
-    assert_eq!(a.json()["enableTestDrive"], true);
+}
+
+#[tokio::test]
+async fn a_plan_created_without_sub_type_is_a_solution_template() {
+    let env = fresh().await;
+    let p = env.product("no-sub-type").await;
+    let a = env
+        .post(
+            &format!("/products/{p}/variants"),
+            json!({"resourceType": "AzureSkuVariant", "externalID": "plan", "friendlyName": "Plan"}),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    check_plan(&a.json(), "solution-template");
+    let v = a.json()["id"].as_str().unwrap().to_string();
+    check_plan(
+        &env.get(&format!("/products/{p}/variants/{v}")).await.json(),
+        "solution-template",
+    );
+    let listed = env
+        .collect(env.get(&format!("/products/{p}/variants")).await.json())
+        .await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    check_plan(&listed[0], "solution-template");
+    // The plan's drafts follow its sub-type.
+    let inst = env.draft(&p, "Package", Some(&v)).await;
+    let a = env
+        .get(&format!(
+            "/products/{p}/packageConfigurations/getByInstanceID(instanceID={inst})"
+        ))
+        .await;
+    assert_eq!(
+        a.json()["value"][0]["resourceType"],
+        "AzureSolutionTemplatePackageConfiguration"
+    );
+    // A plan that names its sub-type keeps it.
+    let named = env.product("named-sub-type").await;
+    let m = env.variant(&named, "plan", "managed-application").await;
+    check_plan(
+        &env.get(&format!("/products/{named}/variants/{m}")).await.json(),
+        "managed-application",
+    );
 }
