@@ -23,6 +23,8 @@ pub const DEFAULT_ENDPOINT: &str = "https://api.partner.microsoft.com/v1.0/inges
 
 /// Most pages a stream follows unless configured otherwise.
 const DEFAULT_MAX_PAGES: usize = 10_000;
+/// The longest answer read by default: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 64 * 1024 * 1024;
 
 /// The environment variable with the API's base URL.
 pub(crate) const ENDPOINT_VAR: &str = "PARTNER_CENTER_ENDPOINT";
@@ -39,6 +41,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
     max_pages: usize,
+    max_response_size: u64,
     publisher_id: Option<String>,
     /// `(name, value)` as given; checked by [`ClientBuilder::build`].
     default_headers: Vec<(String, String)>,
@@ -54,6 +57,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("own_http_client", &self.http.is_some())
             .field("max_pages", &self.max_pages)
+            .field("max_response_size", &self.max_response_size)
             .field("publisher_id", &self.publisher_id)
             .field("default_headers", &headers::Shown(&self.default_headers))
             .finish()
@@ -121,6 +125,17 @@ impl ClientBuilder {
     /// [`Error::Paging`] (default 10,000).
     pub fn max_pages(mut self, pages: usize) -> Self {
         self.max_pages = pages.max(1);
+        self
+    }
+
+    /// The longest answer the client reads, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_SIZE`], 64 MiB): a longer one is refused with
+    /// [`Error::TooLarge`] as soon as that is known (from its
+    /// `Content-Length`, or once that many bytes have come), without
+    /// reading the rest, so that a misbehaving server cannot swamp the
+    /// client's memory.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = bytes.max(1);
         self
     }
 
@@ -245,6 +260,7 @@ impl ClientBuilder {
             self.retry,
             base,
             self.max_pages,
+            self.max_response_size,
             per_request,
             default_headers,
         );
@@ -264,6 +280,7 @@ impl Client {
             user_agent: None,
             http: None,
             max_pages: DEFAULT_MAX_PAGES,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             publisher_id: None,
             default_headers: Vec::new(),
         }

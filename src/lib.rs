@@ -16,8 +16,8 @@ mod sensitive;
 mod throttle;
 pub mod workflows;
 
-pub use client::{ClientBuilder, DEFAULT_ENDPOINT};
-pub use error::{ApiError, Error, Result};
+pub use client::{ClientBuilder, DEFAULT_ENDPOINT, DEFAULT_MAX_RESPONSE_SIZE};
+pub use error::{ApiError, Error, Result, Throttled};
 pub use generated::{builder, types, Client, ResponseValue};
 pub use net::USER_AGENT;
 pub use secret::{SasUri, Secret};

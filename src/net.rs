@@ -43,6 +43,36 @@ pub(crate) async fn read_limited(
     Ok(bytes::Bytes::from(body))
 }
 
+/// Why a whole body could not be read.
+#[derive(Debug)]
+pub(crate) enum ReadFailure {
+    /// The body is longer than the limit (said by `Content-Length`, or
+    /// found while reading); the rest was not read.
+    TooLarge,
+    /// The connection failed while reading.
+    Transport(reqwest::Error),
+}
+
+/// Reads a whole body of at most `limit` bytes, refusing it as soon as it
+/// is known to be longer: from its `Content-Length` before reading
+/// anything, else at the first chunk past the limit.
+pub(crate) async fn read_capped(
+    response: &mut reqwest::Response,
+    limit: u64,
+) -> Result<bytes::Bytes, ReadFailure> {
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(ReadFailure::TooLarge);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(ReadFailure::Transport)? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(ReadFailure::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
 /// Whether a body is an HTML (or XML) page rather than JSON.
 pub(crate) fn looks_like_html(text: &str) -> bool {
     let start = text

@@ -184,7 +184,7 @@ async fn fetch_linked_page<P: Page>(
 ) -> crate::Result<P> {
     let policy = next_link_policy();
     let mut tries = 0u32;
-    let result = crate::retry::drive(&policy, |_| {
+    let result = crate::retry::drive(&policy, "the next page of a list", |_| {
         tries += 1;
         async move {
             match fetch_page::<P>(pipeline, http, operation, path, link).await {
@@ -193,6 +193,7 @@ async fn fetch_linked_page<P: Page>(
                     crate::retry::Outcome::Retry {
                         error: e,
                         retry_after: None,
+                        reason: "404 Not Found for a link the service sent".into(),
                     }
                 }
                 other => crate::retry::Outcome::Done(other),
@@ -202,7 +203,7 @@ async fn fetch_linked_page<P: Page>(
     .await;
     match result {
         Ok(done) => done,
-        Err(e) => Err(Error::Paging {
+        Err(crate::retry::Stopped { error: e, .. }) => Err(Error::Paging {
             operation,
             reason: format!(
                 "the link to page {page} (`{}`), which the service sent with page {}, answered 404 Not Found {tries} times in a row; the list is incomplete from there, so nothing may be concluded from it (try again later). Last answer: {e}",

@@ -253,7 +253,7 @@ impl Grant {
     {
         let endpoint = self.token_url.to_string();
         let (endpoint, auth) = (&endpoint, &auth);
-        crate::retry::drive(&self.retry, |attempt| async move {
+        crate::retry::drive(&self.retry, "token request", |attempt| async move {
             let oauth = oauth2::Client::<
                 AadError,
                 AadTokenResponse,
@@ -298,8 +298,13 @@ impl Grant {
             };
             match token_failure(endpoint, failure) {
                 (error, Some(retry_after)) => {
-                    tracing::warn!(token_url = %endpoint, attempt, error = %error, "token request failed; it may be retried");
-                    Outcome::Retry { error, retry_after }
+                    tracing::debug!(token_url = %endpoint, attempt, error = %error, "token request failed; it may be retried");
+                    let reason = error.to_string();
+                    Outcome::Retry {
+                        error,
+                        retry_after,
+                        reason,
+                    }
                 }
                 (error, None) => {
                     tracing::debug!(token_url = %endpoint, attempt, error = %error, "token request failed");
@@ -308,6 +313,7 @@ impl Grant {
             }
         })
         .await
+        .map_err(|stopped| stopped.error)
         .and_then(|r| r)
     }
 

@@ -373,7 +373,7 @@ impl IdentitySource {
 
     async fn fetch_token(&self) -> Result<AccessToken, AuthError> {
         self.probe().await?;
-        crate::retry::drive(&self.retry, |attempt| async move {
+        crate::retry::drive(&self.retry, "managed identity token request", |attempt| async move {
             let (request, shown) = self.request();
             tracing::debug!(url = %shown, attempt, "asking the managed identity endpoint for a token");
             let (error, status, retry_after) = match request.send().await {
@@ -419,10 +419,16 @@ impl IdentitySource {
             } else {
                 retry_after
             };
-            tracing::warn!(url = %shown, attempt, error = %error, "managed identity token request failed; it may be retried");
-            Outcome::Retry { error, retry_after }
+            tracing::debug!(url = %shown, attempt, error = %error, "managed identity token request failed; it may be retried");
+            let reason = error.to_string();
+            Outcome::Retry {
+                error,
+                retry_after,
+                reason,
+            }
         })
         .await
+        .map_err(|stopped| stopped.error)
         .and_then(|r| r)
     }
 }

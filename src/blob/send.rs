@@ -20,7 +20,8 @@ impl BlobUploader {
         let operation = &operation;
         let build = &build;
         let mut attempts = 0u32;
-        let ended = retry::drive(&self.retry, |attempt| {
+        let request_name = format!("{operation} of {}", target.shown);
+        let ended = retry::drive(&self.retry, &request_name, |attempt| {
             attempts = attempt;
             async move {
                 let mut request = build().header("x-ms-version", STORAGE_VERSION);
@@ -50,9 +51,17 @@ impl BlobUploader {
                             "Storage asked to retry"
                         );
                         let retry_after = retry::retry_after(response.headers());
+                        let status = response.status();
                         Outcome::Retry {
                             error: Ok(response),
                             retry_after,
+                            reason: format!(
+                                "{} {}",
+                                status.as_u16(),
+                                status.canonical_reason().unwrap_or("")
+                            )
+                            .trim_end()
+                            .to_string(),
                         }
                     }
                     Ok(response) => Outcome::Done(Err(Ok(response))),
@@ -67,9 +76,15 @@ impl BlobUploader {
                                 %error,
                                 "request failed; it may be retried"
                             );
+                            let reason = if error.is_timeout() {
+                                "no answer in time"
+                            } else {
+                                "no answer"
+                            };
                             Outcome::Retry {
                                 error: Err(error),
                                 retry_after: None,
+                                reason: reason.to_string(),
                             }
                         } else {
                             Outcome::Done(Err(Err(error)))
@@ -81,7 +96,8 @@ impl BlobUploader {
         .await;
         let failed = match ended {
             Ok(Ok(sent)) => return Ok(sent),
-            Ok(Err(failed)) | Err(failed) => failed,
+            Ok(Err(failed)) => failed,
+            Err(stopped) => stopped.error,
         };
         match failed {
             Ok(response) => {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::StatusCode;
 
 use crate::auth::AuthError;
+use crate::error::throttled::Throttled;
 use crate::error::wire::{ApiError, MAX_SNIPPET};
 use crate::sensitive::{self, shown};
 
@@ -35,6 +36,34 @@ pub enum Error {
         source: reqwest::Error,
         /// The `Client-Request-ID` the request carried, when it was sent.
         client_request_id: Option<String>,
+    },
+
+    /// The service kept refusing the request for now (`429`, `503`) and
+    /// the client stopped at one of its bounds (tries, retry budget, the
+    /// caller's deadline) instead of waiting longer: see [`Throttled`].
+    Throttled(Box<Throttled>),
+
+    /// Something answered, but not in HTTP the client can read (a header
+    /// value with a control byte, a broken status line): a proxy or a
+    /// server in front of the service is misbehaving.
+    MalformedAnswer {
+        /// The request's method and URL, without its query.
+        url: String,
+        /// What the HTTP stack could not read.
+        source: reqwest::Error,
+        /// The `Client-Request-ID` the request carried.
+        client_request_id: String,
+    },
+
+    /// An answer was larger than the client reads
+    /// ([`crate::ClientBuilder::max_response_size`]); it was refused as
+    /// soon as the limit was passed, without reading the rest.
+    TooLarge {
+        /// What answered: the request's method and URL, without its query,
+        /// or the token endpoint.
+        url: String,
+        /// The limit, in bytes.
+        limit: u64,
     },
 
     /// The service did not answer in time, after every retry allowed.
@@ -92,6 +121,21 @@ impl fmt::Display for Error {
                 "could not reach the ingestion API{}: {source}",
                 request_label(client_request_id.as_deref())
             ),
+            Error::Throttled(t) => write!(f, "{t}"),
+            Error::MalformedAnswer {
+                url,
+                source,
+                client_request_id,
+            } => write!(
+                f,
+                "the answer to {url} could not be read as HTTP ({}; client request id {client_request_id}): something between the client and the service, or the server itself, sends answers that break HTTP's rules; check the endpoint and any proxy",
+                innermost(source)
+            ),
+            Error::TooLarge { url, limit } => write!(
+                f,
+                "the answer to {url} is larger than the {} the client reads; it was refused without reading the rest (raise ClientBuilder::max_response_size if such answers are expected)",
+                bytes_shown(*limit)
+            ),
             Error::Timeout {
                 after,
                 client_request_id,
@@ -118,7 +162,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Auth(e) => Some(e),
-            Error::Transport { source, .. } => Some(source),
+            Error::Transport { source, .. } | Error::MalformedAnswer { source, .. } => Some(source),
             Error::Upload(e) => e.source(),
             // `Api` shows its ApiError already; serde_json's message (`Decode`)
             // may quote a secret value of the body.
@@ -153,6 +197,22 @@ impl fmt::Debug for Error {
                 .field("source", source)
                 .field("client_request_id", client_request_id)
                 .finish(),
+            Error::Throttled(t) => f.debug_tuple("Throttled").field(t).finish(),
+            Error::MalformedAnswer {
+                url,
+                source,
+                client_request_id,
+            } => f
+                .debug_struct("MalformedAnswer")
+                .field("url", url)
+                .field("source", source)
+                .field("client_request_id", client_request_id)
+                .finish(),
+            Error::TooLarge { url, limit } => f
+                .debug_struct("TooLarge")
+                .field("url", url)
+                .field("limit", limit)
+                .finish(),
             Error::Timeout {
                 after,
                 client_request_id,
@@ -179,17 +239,23 @@ impl fmt::Debug for Error {
 }
 
 impl Error {
-    /// The service's error details, for [`Error::Api`] and [`Error::EtagMismatch`].
+    /// The service's error details, for [`Error::Api`] and
+    /// [`Error::EtagMismatch`], and the last answer of [`Error::Throttled`].
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) | Error::EtagMismatch(e) => Some(e),
+            Error::Throttled(t) => t.answer.as_ref(),
             _ => None,
         }
     }
 
-    /// The HTTP status, when the service answered.
+    /// The HTTP status, when the service answered (for [`Error::Throttled`],
+    /// `429` or `503` even when this request was held back by another's).
     pub fn status(&self) -> Option<StatusCode> {
-        self.api().map(|e| e.status)
+        match self {
+            Error::Throttled(t) => Some(t.status),
+            _ => self.api().map(|e| e.status),
+        }
     }
 
     /// The service's `request-id`, which Partner Center support asks for.
@@ -206,7 +272,11 @@ impl Error {
             } => client_request_id.as_deref(),
             Error::Timeout {
                 client_request_id, ..
+            }
+            | Error::MalformedAnswer {
+                client_request_id, ..
             } => Some(client_request_id),
+            Error::Throttled(t) => Some(&t.client_request_id),
             _ => None,
         }
     }
@@ -226,6 +296,28 @@ impl Error {
         } else {
             Error::Api(Box::new(api))
         }
+    }
+}
+
+/// The innermost cause of an error, which says what was wrong rather
+/// than "error sending request".
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// A number of bytes as people read it (`64 MiB`, `300 KiB`, `12 bytes`).
+fn bytes_shown(n: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    if n >= MIB && n % MIB == 0 {
+        format!("{} MiB", n / MIB)
+    } else if n >= 1024 && n % 1024 == 0 {
+        format!("{} KiB", n / 1024)
+    } else {
+        format!("{n} bytes")
     }
 }
 

@@ -16,12 +16,21 @@
 //!    overwritten (set `if_match("*")` to overwrite regardless);
 //! 5. adds `Authorization: Bearer …` from the credential, renewing the token
 //!    once and trying again if the service answers 401;
-//! 6. retries as [`crate::retry`] describes;
+//! 6. retries as [`crate::retry`] describes, never waiting past the
+//!    request's retry budget or the caller's deadline
+//!    ([`crate::retry::with_deadline`]), for a retry, a throttle pause or
+//!    the token; a request the service keeps throttling ends as
+//!    [`Error::Throttled`];
 //! 7. reads an error answer into an [`Error`] right away, so that the
-//!    request id, the fault and the validation messages are kept;
+//!    request id, the fault and the validation messages are kept, and a
+//!    success answer's body up to
+//!    [`crate::ClientBuilder::max_response_size`] ([`Error::TooLarge`]
+//!    past it, without reading the rest);
 //! 8. records a `tracing` span per request with the operation, method, path
-//!    template, attempt, status, latency, `request-id` and
-//!    `Client-Request-ID`. No header value is logged: tokens never appear.
+//!    template, tries, the final status, the latency in all, `request-id`
+//!    and `Client-Request-ID`, each once; each try is a `debug` event in
+//!    it, each retry an `info` event on [`crate::retry::RETRY_TARGET`]. No
+//!    header value is logged: tokens never appear.
 //!
 //! Its rooms: [`headers`] (the headers of every call), [`bridge`] (how a
 //! failure travels through the generated code, and how the generated
@@ -39,10 +48,10 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{AccessToken, AuthError, TokenCredential};
-use crate::error::{ApiError, Error};
-use crate::net::read_limited;
+use crate::error::{ApiError, Error, Throttled};
+use crate::net::{read_capped, read_limited, ReadFailure};
 use crate::retry::{self, Outcome, RetryPolicy};
-use crate::throttle::Throttle;
+use crate::throttle::{HeldBack, Throttle};
 
 pub(crate) mod bridge;
 pub(crate) mod headers;
@@ -65,6 +74,8 @@ struct PipelineInner {
     retry: RetryPolicy,
     base: Url,
     max_pages: usize,
+    /// The longest success body read (see [`crate::ClientBuilder::max_response_size`]).
+    max_response_size: u64,
     /// Set on every request when the caller brought their own HTTP client
     /// (which has its own settings): the per-try timeout and User-Agent.
     per_request: Option<(Duration, HeaderValue)>,
@@ -99,6 +110,7 @@ impl Pipeline {
         retry: RetryPolicy,
         base: Url,
         max_pages: usize,
+        max_response_size: u64,
         per_request: Option<(Duration, HeaderValue)>,
         default_headers: DefaultHeaders,
     ) -> Self {
@@ -108,6 +120,7 @@ impl Pipeline {
                 retry,
                 base,
                 max_pages,
+                max_response_size,
                 per_request,
                 default_headers,
                 bearer: Mutex::new(None),
@@ -200,31 +213,75 @@ impl Pipeline {
     ) -> reqwest::Response {
         let client_request_id = || client_request_id.to_str().unwrap_or("").trim().to_string();
         let method = request.method().clone();
+        let shown = shown_url(&method, request.url());
         let started = Instant::now();
+        let (until, bound) = retry::limit(&self.inner.retry, started);
         let reauthenticated = AtomicBool::new(false);
         let mut original = Some(request);
-        let ended = retry::drive(&self.inner.retry, |attempt| {
-            span.record("attempt", attempt);
+        let mut tries = 0u32;
+        let ended = retry::drive(&self.inner.retry, &shown, |attempt| {
+            tries = attempt;
             // Keep the original for the next try when the body allows a copy.
             let this_try = match original.as_ref().and_then(|r| r.try_clone()) {
                 Some(copy) => Some((copy, true)),
                 None => original.take().map(|only| (only, false)),
             };
-            let (method, span, reauthenticated) = (&method, &span, &reauthenticated);
+            let (method, reauthenticated) = (&method, &reauthenticated);
+            let (bound, client_request_id) = (&bound, &client_request_id);
             async move {
                 let Some((this_try, can_retry)) = this_try else {
                     let error =
                         Error::InvalidRequest("the request body cannot be sent twice".into());
                     return Outcome::Done(Ended::Carried(carry(error, None)));
                 };
-                self.try_once(http, this_try, can_retry, method, span, reauthenticated)
+                let limits = Limits { until, attempt };
+                self.try_once(http, this_try, can_retry, method, reauthenticated, limits)
                     .await
+                    .unwrap_or_else(|held| {
+                        let error = Error::Throttled(Box::new(Throttled {
+                            status: http::StatusCode::TOO_MANY_REQUESTS,
+                            asked: held.asked,
+                            waited: started.elapsed(),
+                            attempts: attempt,
+                            bound: bound.clone(),
+                            answer: None,
+                            client_request_id: client_request_id(),
+                        }));
+                        Outcome::Done(Ended::Carried(carry(error, None)))
+                    })
             }
         })
         .await;
-        match ended.unwrap_or_else(|last| last) {
+        span.record("attempt", tries);
+        span.record("latency_ms", millis(started.elapsed()));
+        let (ended, stopped) = match ended {
+            Ok(ended) => (ended, None),
+            Err(stopped) => {
+                let retry::Stopped {
+                    error,
+                    attempts,
+                    waited,
+                    asked,
+                    bound,
+                } = stopped;
+                (error, Some((attempts, waited, asked, bound)))
+            }
+        };
+        if let Ended::Answer(response) = &ended {
+            span.record("status", response.status().as_u16());
+            if let Some(id) = response
+                .headers()
+                .get("request-id")
+                .and_then(|v| v.to_str().ok())
+            {
+                span.record("request_id", id);
+            }
+        }
+        match ended {
             Ended::Carried(response) => response,
-            Ended::Answer(response) if response.status().is_success() => response,
+            Ended::Answer(response) if response.status().is_success() => {
+                self.buffered(response, &shown).await
+            }
             Ended::Answer(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
@@ -236,13 +293,33 @@ impl Pipeline {
                     api.client_request_id = Some(client_request_id());
                 }
                 tracing::debug!(error = %api, "error answer");
-                carry(Error::from_response(api), Some((status, headers, body)))
+                let error = match stopped {
+                    Some((attempts, waited, asked, bound)) if is_throttling(status) => {
+                        Error::Throttled(Box::new(Throttled {
+                            status,
+                            asked,
+                            waited,
+                            attempts,
+                            bound,
+                            answer: Some(api),
+                            client_request_id: client_request_id(),
+                        }))
+                    }
+                    _ => Error::from_response(api),
+                };
+                carry(error, Some((status, headers, body)))
             }
             Ended::Transport(error) => {
                 tracing::debug!(%error, "request failed");
                 let failure = if error.is_timeout() {
                     Error::Timeout {
                         after: started.elapsed(),
+                        client_request_id: client_request_id(),
+                    }
+                } else if is_malformed_answer(&error) {
+                    Error::MalformedAnswer {
+                        url: shown,
+                        source: error,
                         client_request_id: client_request_id(),
                     }
                 } else {
@@ -256,22 +333,63 @@ impl Pipeline {
         }
     }
 
+    /// A success answer with its body read into memory, at most
+    /// [`crate::ClientBuilder::max_response_size`] of it: a longer body is
+    /// refused as soon as that is known, and the rest is never read.
+    async fn buffered(&self, mut response: reqwest::Response, shown: &str) -> reqwest::Response {
+        let limit = self.inner.max_response_size;
+        let body = match read_capped(&mut response, limit).await {
+            Ok(body) => body,
+            Err(ReadFailure::TooLarge) => {
+                let error = Error::TooLarge {
+                    url: shown.to_string(),
+                    limit,
+                };
+                return carry(error, None);
+            }
+            Err(ReadFailure::Transport(source)) => {
+                let error = Error::Transport {
+                    source,
+                    client_request_id: None,
+                };
+                return carry(error, None);
+            }
+        };
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = response.status();
+        *rebuilt.version_mut() = response.version();
+        *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+        reqwest::Response::from(rebuilt)
+    }
+
     /// One try: a token, the request, and what its answer means for the
-    /// retry loop.
+    /// retry loop. `Err` when the client's throttle pause (or the wait for
+    /// room under its limit) would end past the request's limit.
     async fn try_once(
         &self,
         http: &reqwest::Client,
         mut this_try: reqwest::Request,
         can_retry: bool,
         method: &http::Method,
-        span: &tracing::Span,
         reauthenticated: &AtomicBool,
-    ) -> Outcome<Ended, Ended> {
-        let token = match self.inner.credential.get_token().await {
+        limits: Limits,
+    ) -> Result<Outcome<Ended, Ended>, HeldBack> {
+        let Limits { until, attempt } = limits;
+        // The token request's own retries stop at the request's limit too.
+        let token = retry::with_deadline(
+            until,
+            "the retry budget of the API request the token is for",
+            self.inner.credential.get_token(),
+        )
+        .await;
+        let token = match token {
             Ok(token) => token,
             Err(error) => {
                 tracing::warn!(%error, "no token for the request");
-                return Outcome::Done(Ended::Carried(carry(Error::Auth(error), None)));
+                return Ok(Outcome::Done(Ended::Carried(carry(
+                    Error::Auth(error),
+                    None,
+                ))));
             }
         };
         match self.bearer(&token) {
@@ -282,36 +400,32 @@ impl Pipeline {
                 let error = Error::Auth(AuthError::Credential(
                     "the token contains characters an HTTP header cannot carry".into(),
                 ));
-                return Outcome::Done(Ended::Carried(carry(error, None)));
+                return Ok(Outcome::Done(Ended::Carried(carry(error, None))));
             }
         }
-        let permit = self.inner.throttle.admit().await;
+        let permit = self.inner.throttle.admit_until(until).await?;
         let sent = Instant::now();
         let result = http.execute(this_try).await;
+        let retry_after = result
+            .as_ref()
+            .ok()
+            .and_then(|r| retry::retry_after(r.headers()));
         if let Ok(response) = &result {
             let throttled = response.status() == http::StatusCode::TOO_MANY_REQUESTS;
-            let after = throttled
-                .then(|| retry::retry_after(response.headers()))
-                .flatten();
-            self.inner.throttle.observe(throttled, after);
+            self.inner.throttle.observe(
+                throttled,
+                retry_after.filter(|_| throttled),
+                self.inner.retry.max_retry_after,
+            );
         }
         drop(permit);
-        let latency_ms = sent.elapsed().as_millis() as u64;
-        span.record("latency_ms", latency_ms);
-        match result {
+        let latency_ms = millis(sent.elapsed());
+        Ok(match result {
             Ok(response) => {
                 let status = response.status();
-                span.record("status", status.as_u16());
-                if let Some(id) = response
-                    .headers()
-                    .get("request-id")
-                    .and_then(|v| v.to_str().ok())
-                {
-                    span.record("request_id", id);
-                }
+                tracing::debug!(attempt, status = status.as_u16(), latency_ms, "answered");
                 if status.is_success() {
-                    tracing::debug!(status = status.as_u16(), latency_ms, "answered");
-                    return Outcome::Done(Ended::Answer(response));
+                    return Ok(Outcome::Done(Ended::Answer(response)));
                 }
                 if status == http::StatusCode::UNAUTHORIZED
                     && can_retry
@@ -321,30 +435,87 @@ impl Pipeline {
                         "401 from the service; renewing the token and trying once more"
                     );
                     self.inner.credential.token_rejected(&token);
-                    return Outcome::Again;
+                    return Ok(Outcome::Again);
                 }
                 if can_retry && retry::is_retryable_status(status, method) {
-                    tracing::warn!(status = status.as_u16(), "the service asked to retry");
-                    let retry_after = retry::retry_after(response.headers());
-                    return Outcome::Retry {
+                    tracing::debug!(status = status.as_u16(), "the service asked to retry");
+                    return Ok(Outcome::Retry {
                         error: Ended::Answer(response),
                         retry_after,
-                    };
+                        reason: status_text(status),
+                    });
                 }
                 Outcome::Done(Ended::Answer(response))
             }
             Err(error) => {
                 if can_retry && retry::is_retryable_transport(&error, method) {
-                    tracing::warn!(%error, "request failed; it may be retried");
-                    return Outcome::Retry {
+                    tracing::debug!(attempt, %error, latency_ms, "request failed; it may be retried");
+                    let reason = if is_malformed_answer(&error) {
+                        "the answer could not be read as HTTP".to_string()
+                    } else if error.is_timeout() {
+                        "no answer in time".to_string()
+                    } else {
+                        "no answer".to_string()
+                    };
+                    return Ok(Outcome::Retry {
                         error: Ended::Transport(error),
                         retry_after: None,
-                    };
+                        reason,
+                    });
                 }
                 Outcome::Done(Ended::Transport(error))
             }
-        }
+        })
     }
+}
+
+/// Where one try stands: the request's limit, and which try it is.
+#[derive(Clone, Copy)]
+struct Limits {
+    until: Instant,
+    attempt: u32,
+}
+
+/// Whether `status` is the service refusing for now.
+fn is_throttling(status: http::StatusCode) -> bool {
+    matches!(
+        status,
+        http::StatusCode::TOO_MANY_REQUESTS | http::StatusCode::SERVICE_UNAVAILABLE
+    )
+}
+
+/// `429 Too Many Requests`.
+fn status_text(status: http::StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(reason) => format!("{} {reason}", status.as_u16()),
+        None => status.as_u16().to_string(),
+    }
+}
+
+/// Milliseconds, saturating.
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The method and URL of a request without its query (which may hold a
+/// signature): `GET https://host/v1.0/ingestion/products`.
+fn shown_url(method: &http::Method, url: &Url) -> String {
+    format!("{method} {}", &url[..url::Position::AfterPath])
+}
+
+/// Whether the HTTP stack got an answer it could not parse (a header with
+/// a control byte, a broken status line), rather than no answer.
+fn is_malformed_answer(error: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if e.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_parse)
+        {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// How a request ended, for [`Pipeline::send_with_retries`] to turn into

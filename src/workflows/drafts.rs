@@ -355,23 +355,29 @@ impl Publisher {
         wait: &mut Waiter,
     ) -> Result<InstanceId> {
         loop {
-            let mut branches = self
-                .client
-                .list_branches_by_module()
-                .product_id(product_id)
-                // As text: Microsoft's documents type this parameter as a
-                // plain string, ours as `BranchModule`; both take a `&str`.
-                .module(module.as_str())
-                .stream();
-            while let Some(branch) = branches.try_next().await? {
-                let branch_variant = branch.variant_id.as_deref().filter(|v| !v.is_empty());
-                if branch_variant == variant.map(VariantId::as_str) {
-                    if let Some(instance) =
-                        branch.current_draft_instance_id.filter(|i| !i.is_empty())
-                    {
-                        return Ok(InstanceId::new(instance));
+            let scan = async {
+                let mut branches = self
+                    .client
+                    .list_branches_by_module()
+                    .product_id(product_id)
+                    // As text: Microsoft's documents type this parameter as a
+                    // plain string, ours as `BranchModule`; both take a `&str`.
+                    .module(module.as_str())
+                    .stream();
+                while let Some(branch) = branches.try_next().await? {
+                    let branch_variant = branch.variant_id.as_deref().filter(|v| !v.is_empty());
+                    if branch_variant == variant.map(VariantId::as_str) {
+                        if let Some(instance) =
+                            branch.current_draft_instance_id.filter(|i| !i.is_empty())
+                        {
+                            return Ok::<_, WorkflowError>(Some(InstanceId::new(instance)));
+                        }
                     }
                 }
+                Ok(None)
+            };
+            if let Some(instance) = wait.bounded(scan).await? {
+                return Ok(instance);
             }
             wait.pause().await?;
         }

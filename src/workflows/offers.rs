@@ -275,13 +275,12 @@ impl Publisher {
             "the service is slow to show new offers; raise Publisher::consistency_deadline",
         );
         loop {
-            match self
+            let read = self
                 .client
                 .get_product()
                 .product_id(&offer.product_id)
-                .send()
-                .await
-            {
+                .send();
+            match wait.bounded(read).await {
                 Ok(_) => break,
                 Err(e) => {
                     let e = WorkflowError::from(e);

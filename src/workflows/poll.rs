@@ -87,6 +87,20 @@ impl Waiter {
         self.started.elapsed()
     }
 
+    /// Runs `work` (a poll's requests) within the wait's deadline: no
+    /// retry, throttle pause or token request inside it starts a wait that
+    /// would end past the deadline; such a request fails at once, its error
+    /// naming what was waited for.
+    pub(crate) async fn bounded<F: std::future::Future>(&self, work: F) -> F::Output {
+        let now = Instant::now();
+        let at = self
+            .started
+            .checked_add(self.deadline)
+            .unwrap_or(now + Duration::from_secs(100 * 365 * 86_400));
+        let what = format!("waiting for {}", self.what);
+        crate::retry::with_deadline(at, &what, work).await
+    }
+
     /// Sleeps before the next poll, or fails once the deadline has passed.
     pub(crate) async fn pause(&mut self) -> Result<(), WorkflowError> {
         self.pause_at_least(None).await

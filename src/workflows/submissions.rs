@@ -258,14 +258,13 @@ impl Publisher {
         let mut last: Option<Option<SubmissionSubstate>> = None;
         let mut missing = 0;
         loop {
-            let answer = match self
+            let read = self
                 .client
                 .get_submission()
                 .product_id(&submission.product_id)
                 .submission_id(&submission.id)
-                .send()
-                .await
-            {
+                .send();
+            let answer = match wait.bounded(read).await {
                 Ok(answer) => {
                     missing = 0;
                     answer
@@ -298,9 +297,8 @@ impl Publisher {
                     failed @ (SubmissionSubstate::Failed
                     | SubmissionSubstate::FailedInCertification),
                 ) => {
-                    return Err(self
-                        .failure(&submission.product_id, &submission.id, failed)
-                        .await);
+                    let why = self.failure(&submission.product_id, &submission.id, failed);
+                    return Err(wait.bounded(why).await);
                 }
                 Some(done) if done == T::DONE => {
                     return Ok(Published::new(submission.product_id, submission.id));

@@ -285,7 +285,7 @@ impl Publisher {
             "processing takes seconds for an image and can take many minutes for a package or video; wait longer",
         );
         loop {
-            let current = R::get(&self.client, &at, &id).await?;
+            let current = wait.bounded(R::get(&self.client, &at, &id)).await?;
             match stage(current.state()) {
                 Stage::Processed => break,
                 Stage::Failed(state) => {
@@ -482,7 +482,9 @@ impl Publisher {
             "processing a package can take many minutes; wait longer",
         );
         loop {
-            let current = AzurePackage::get(&self.client, &at, &id).await?;
+            let current = wait
+                .bounded(AzurePackage::get(&self.client, &at, &id))
+                .await?;
             match stage(current.state()) {
                 Stage::Processed => break,
                 // A failed one is left to the caller, who uploads anew.
