@@ -72,6 +72,7 @@
 //! match): publish then with [`ApplyOptions::publish_unchanged`]
 //! (`--force-publish`).
 
+pub mod business_central;
 mod changes;
 mod compare;
 mod diff;
