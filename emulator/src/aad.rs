@@ -222,40 +222,32 @@ pub fn issue(key: &[u8], tenant: &str, client: &str, nbf: u64, exp_ms: u64) -> S
     format!("{signed}.{sig}")
 }
 
-/// Whether an `Authorization` header carries a valid, unexpired token of this emulator.
-pub fn authorized(key: &[u8], header: Option<&str>) -> bool {
-    let Some(h) = header else { return false };
-    let Some((scheme, token)) = h.trim().split_once(' ') else {
-        return false;
-    };
+/// The tenant (`tid`) of a valid, unexpired token of this emulator in an
+/// `Authorization` header; `None` when there is no such token.
+pub fn tenant(key: &[u8], header: Option<&str>) -> Option<String> {
+    let (scheme, token) = header?.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return false;
+        return None;
     }
-    let token = token.trim();
-    let Some((signed, sig)) = token.rsplit_once('.') else {
-        return false;
-    };
-    let Ok(sig) = URL_SAFE_NO_PAD.decode(sig) else {
-        return false;
-    };
+    let (signed, sig) = token.trim().rsplit_once('.')?;
+    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
     if !verify(key, signed.as_bytes(), &sig) {
-        return false;
+        return None;
     }
-    let Some((_, payload)) = signed.split_once('.') else {
-        return false;
-    };
-    let Some(claims) = URL_SAFE_NO_PAD
+    let (_, payload) = signed.split_once('.')?;
+    let claims = URL_SAFE_NO_PAD
         .decode(payload)
         .ok()
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-    else {
-        return false;
-    };
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())?;
     let now = now_secs();
     let exp_ms = claims.get("exp_ms").and_then(Value::as_u64).unwrap_or(0);
     let nbf = claims
         .get("nbf")
         .and_then(Value::as_u64)
         .unwrap_or(u64::MAX);
-    nbf <= now + 300 && system_now_ms() < exp_ms
+    if !(nbf <= now + 300 && system_now_ms() < exp_ms) {
+        return None;
+    }
+    let tid = claims.get("tid").and_then(Value::as_str).unwrap_or("");
+    Some(tid.to_string())
 }

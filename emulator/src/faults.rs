@@ -60,13 +60,13 @@ impl Chance {
 }
 
 /// A number in [0, 1) from a seed and a counter.
-fn unit(seed: u64, counter: u64) -> f64 {
+pub(crate) fn unit(seed: u64, counter: u64) -> f64 {
     let r = mix(seed ^ mix(counter));
     (r >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// SplitMix64: a small, well-mixed function of a counter.
-fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

@@ -3,7 +3,7 @@
 //! tokens, the fault schedule; the token endpoints and `/_emulator/stats`.
 //!
 //! Order, outermost first: request ids → blob host → (ingestion only)
-//! counting → authorisation → faults → the API.
+//! counting → authorisation → rate limit → faults → latency → the API.
 
 use std::sync::Arc;
 
@@ -80,14 +80,73 @@ pub async fn count_ingestion(State(server): State<Arc<Server>>, req: Request, ne
     next.run(req).await
 }
 
-/// Answers an empty 401 to an ingestion call without a token this emulator issued.
-pub async fn authorize(State(server): State<Arc<Server>>, req: Request, next: Next) -> Resp {
+/// The tenant of the request's token, for the rate limit.
+#[derive(Clone, Debug)]
+pub struct Tenant(pub String);
+
+/// Answers an empty 401 to an ingestion call without a token this emulator
+/// issued; the token's tenant goes with the request.
+pub async fn authorize(State(server): State<Arc<Server>>, mut req: Request, next: Next) -> Resp {
     let auth = req
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok());
-    if !aad::authorized(&server.shared.settings.key, auth) {
+    let Some(tenant) = aad::tenant(&server.shared.settings.key, auth) else {
         return empty(StatusCode::UNAUTHORIZED);
+    };
+    req.extensions_mut().insert(Tenant(tenant));
+    next.run(req).await
+}
+
+/// A 429 telling the caller to come back in `left`: `Retry-After` in whole
+/// seconds (at least 1) and `retry-after-ms`, both rounded up, so a caller
+/// that waits this long is past it. Counted as throttled.
+fn throttled(server: &Server, left: std::time::Duration) -> Resp {
+    lock(&server.counters).throttled += 1;
+    let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+    let mut r = json(
+        StatusCode::TOO_MANY_REQUESTS,
+        &json!({
+            "statusCode": 429,
+            "message": format!("Rate limit is exceeded. Try again in {} seconds.", seconds.max(1)),
+        }),
+    );
+    let h = r.headers_mut();
+    h.insert("retry-after", HeaderValue::from(seconds.max(1)));
+    let ms = u64::try_from(left.as_micros().div_ceil(1000)).unwrap_or(u64::MAX);
+    h.insert("retry-after-ms", HeaderValue::from(ms));
+    r
+}
+
+/// The rate limit: a request that finds its tenant's bucket empty is
+/// answered 429 with the time until a token is free.
+pub async fn rate_limit(State(server): State<Arc<Server>>, req: Request, next: Next) -> Resp {
+    if let Some(limit) = &server.shared.rate_limit {
+        let tenant = req
+            .extensions()
+            .get::<Tenant>()
+            .map(|t| t.0.as_str())
+            .unwrap_or("");
+        let taken = lock(limit).take(tenant, tokio::time::Instant::now());
+        if let Err(left) = taken {
+            return throttled(&server, left);
+        }
+    }
+    next.run(req).await
+}
+
+/// The latency: every request that reaches the API waits its drawn delay first.
+pub async fn latency(State(server): State<Arc<Server>>, req: Request, next: Next) -> Resp {
+    let delay = {
+        let mut l = lock(&server.shared.latency);
+        if l.is_zero() {
+            None
+        } else {
+            Some(l.next())
+        }
+    };
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
     }
     next.run(req).await
 }
@@ -97,23 +156,7 @@ pub async fn faults(State(server): State<Arc<Server>>, req: Request, next: Next)
     let (fault, left) = server.shared.faults().next_at(std::time::Instant::now());
     match fault {
         Fault::None => {}
-        Fault::Throttle => {
-            lock(&server.counters).throttled += 1;
-            let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-            let mut r = json(
-                StatusCode::TOO_MANY_REQUESTS,
-                &json!({
-                    "statusCode": 429,
-                    "message": format!("Rate limit is exceeded. Try again in {seconds} seconds."),
-                }),
-            );
-            let h = r.headers_mut();
-            h.insert("retry-after", HeaderValue::from(seconds.max(1)));
-            // Rounded up, so a caller that waits this long is past the window.
-            let ms = left.as_micros().div_ceil(1000) as u64;
-            h.insert("retry-after-ms", HeaderValue::from(ms));
-            return r;
-        }
+        Fault::Throttle => return throttled(&server, left),
         Fault::Fail => {
             let mut r = Resp::new(axum::body::Body::from(
                 "<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>The service is temporarily unavailable. Please try again later.</p></body></html>",

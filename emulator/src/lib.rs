@@ -19,7 +19,8 @@
 // The rooms, bottom up; each uses only rooms below it (no import circles):
 // 1. helpers: clock (the injectable time and its text forms), ids, sign,
 //    http (answer builders), errors (the service's error catalogue), model
-//    (typed states and the Meta kept beside a resource), faults, stats;
+//    (typed states and the Meta kept beside a resource), faults, pace
+//    (latency and the rate limit), stats;
 // 2. the document, the store and the tokens: schema (spec and body checks),
 //    routes, store (entities and state.log), shapes (resources' whole
 //    shapes), aad (the token endpoints; it uses only helpers, so shared may
@@ -48,6 +49,7 @@ mod ids;
 mod layers;
 mod lifecycle;
 mod model;
+mod pace;
 mod paging;
 mod resources;
 mod routes;
@@ -111,6 +113,10 @@ pub(crate) struct Config {
     pub throttle_rate: f64,
     pub throttle_window: Duration,
     pub fail_rate: f64,
+    /// The shortest and longest time an ingestion answer takes.
+    pub latency: (Duration, Duration),
+    /// Ingestion requests a second per tenant (`None`: no limit).
+    pub rate_limit: Option<f64>,
     pub seed: u64,
     pub token_lifetime: Duration,
     pub page_size: usize,
@@ -142,6 +148,8 @@ impl Default for Config {
             throttle_rate: 0.0,
             throttle_window: Duration::from_secs(1),
             fail_rate: 0.0,
+            latency: (Duration::ZERO, Duration::ZERO),
+            rate_limit: None,
             seed: 0,
             token_lifetime: Duration::from_secs(3600),
             page_size: 3,
@@ -235,7 +243,40 @@ impl EmulatorBuilder {
         self.config.fail_rate = rate;
         self
     }
-    /// Seed of the fault schedule: the same seed gives the same faults for the same requests.
+    /// How long each answer of the ingestion API takes: drawn uniformly
+    /// from `min..=max` for every request, on a sequence seeded by
+    /// [`seed`](Self::seed) (so a run of the same requests in the same
+    /// order waits the same); `min == max` is a fixed delay (default none).
+    ///
+    /// The delay is on tokio's time (`tokio::time::sleep`, so a test on a
+    /// paused tokio clock does not wait; a [`Clock::manual`] does not move
+    /// it), before the request is served, and only for requests that reach
+    /// the API: the Azure AD token endpoints, the blob endpoint and
+    /// `/_emulator/stats` answer at once (they are other services on the
+    /// live side, and an upload's time is its bytes'), and so do refusals
+    /// before the API (401, the [rate limit](Self::rate_limit)'s and the
+    /// fault schedule's 429 and 503), so the `Retry-After` a 429 carries is
+    /// exact. At most one hour; `min` above `max` is refused by
+    /// [`start`](Self::start).
+    pub fn latency(mut self, min: Duration, max: Duration) -> Self {
+        self.config.latency = (min, max);
+        self
+    }
+    /// Limits each tenant (the `tid` of the bearer token) to `per_second`
+    /// ingestion requests a second, as a token bucket: it holds one
+    /// second's worth of requests (at least one) and refills at the rate.
+    /// A request finding it empty is answered `429` with the time until a
+    /// token is free as `Retry-After` (whole seconds, at least 1) and
+    /// `retry-after-ms` (rounded up), and takes no token. Counted in
+    /// [`Stats::throttled`] with the fault schedule's 429s. Token and blob
+    /// requests are not limited. Positive, finite and at most 1,000,000;
+    /// anything else is refused by [`start`](Self::start) (default: no
+    /// limit).
+    pub fn rate_limit(mut self, per_second: f64) -> Self {
+        self.config.rate_limit = Some(per_second);
+        self
+    }
+    /// Seed of the fault schedule and of the latency: the same seed gives the same faults for the same requests.
     pub fn seed(mut self, seed: u64) -> Self {
         self.config.seed = seed;
         self
@@ -362,6 +403,24 @@ impl EmulatorBuilder {
             if !(0.0..=1.0).contains(&rate) || rate.is_nan() {
                 return Err(Error::Config(format!(
                     "{name} must be between 0 and 1, not {rate}"
+                )));
+            }
+        }
+        let (min, max) = c.latency;
+        if min > max {
+            return Err(Error::Config(format!(
+                "latency: the shortest ({min:?}) is longer than the longest ({max:?}); give min..max in that order"
+            )));
+        }
+        if max > pace::MAX_LATENCY {
+            return Err(Error::Config(format!(
+                "latency must be at most one hour, not {max:?}"
+            )));
+        }
+        if let Some(r) = c.rate_limit {
+            if !(r > 0.0 && r <= pace::MAX_RATE) {
+                return Err(Error::Config(format!(
+                    "rate_limit must be a number of requests a second above 0 and at most 1000000 (such as 30), not {r}"
                 )));
             }
         }

@@ -54,7 +54,19 @@ struct Args {
     /// Share of ingestion requests answered 503 with an HTML body (0 to 1).
     #[arg(long, value_name = "R", default_value_t = 0.0, value_parser = parse_rate)]
     fail_rate: f64,
-    /// Seed of the fault schedule; the same seed gives the same faults.
+    /// How long each ingestion API answer takes, like the live service's
+    /// 100-300 ms: D (fixed) or MIN..MAX (uniform, on a sequence seeded by
+    /// --seed), e.g. 200ms or 100ms..300ms. Token and blob requests, and
+    /// 401/429/503 refusals, answer at once. At most 1h.
+    #[arg(long, value_name = "D[..D]", value_parser = parse_latency)]
+    latency: Option<(Duration, Duration)>,
+    /// Limit each tenant to N ingestion requests a second (N/s) or a
+    /// minute (N/m), as a token bucket holding one second's worth; over it,
+    /// 429 with Retry-After and retry-after-ms saying when a token is free.
+    /// E.g. 30/s.
+    #[arg(long, value_name = "N/s", value_parser = parse_rate_limit)]
+    rate_limit: Option<f64>,
+    /// Seed of the fault schedule and the latency; the same seed gives the same faults.
     #[arg(long, value_name = "N", default_value_t = 0)]
     seed: u64,
     /// Lifetime of issued access tokens.
@@ -128,6 +140,51 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|e| format!("{text:?}: {e}"))
 }
 
+/// Parses `D` (a fixed latency) or `MIN..MAX`, each a duration.
+fn parse_latency(text: &str) -> Result<(Duration, Duration), String> {
+    let (min, max) = match text.split_once("..") {
+        Some((a, b)) => (parse_duration(a)?, parse_duration(b)?),
+        None => {
+            let d = parse_duration(text)?;
+            (d, d)
+        }
+    };
+    if min > max {
+        return Err(format!(
+            "{text:?}: the shortest latency comes first, as in 100ms..300ms"
+        ));
+    }
+    if max > Duration::from_secs(3600) {
+        return Err(format!("{text:?}: a latency is at most 1h"));
+    }
+    Ok((min, max))
+}
+
+/// Parses `N/s` or `N/m` into requests a second.
+fn parse_rate_limit(text: &str) -> Result<f64, String> {
+    let hint = "give requests a second or a minute, such as 30/s or 600/m";
+    let (n, unit) = text
+        .trim()
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?} has no unit; {hint}"))?;
+    let n: f64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?}: {n:?} is not a number; {hint}"))?;
+    let per_second = match unit.trim() {
+        "s" => n,
+        "m" | "min" => n / 60.0,
+        other => return Err(format!("{text:?}: unknown unit {other:?}; {hint}")),
+    };
+    if per_second > 0.0 && per_second <= 1_000_000.0 {
+        Ok(per_second)
+    } else {
+        Err(format!(
+            "{text:?}: the rate must be above 0 and at most 1000000/s"
+        ))
+    }
+}
+
 fn parse_rate(text: &str) -> Result<f64, String> {
     let r: f64 = text
         .trim()
@@ -158,6 +215,12 @@ async fn main() {
         .strict_product_filter(args.strict_product_filter)
         .broken_next_link_rate(args.broken_next_link_rate)
         .transient_404_rate(args.transient_404_rate);
+    if let Some((min, max)) = args.latency {
+        b = b.latency(min, max);
+    }
+    if let Some(r) = args.rate_limit {
+        b = b.rate_limit(r);
+    }
     if let Some(n) = args.require_publisher_id {
         b = b.require_publisher_id(n);
     }
@@ -248,5 +311,34 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_rate("1.5").is_err());
         assert_eq!(parse_rate("0.25"), Ok(0.25));
+    }
+
+    #[test]
+    fn latencies_and_rate_limits_parse_and_bad_ones_say_why() {
+        let ms = Duration::from_millis;
+        assert_eq!(parse_latency("100ms..300ms"), Ok((ms(100), ms(300))));
+        assert_eq!(parse_latency("200ms"), Ok((ms(200), ms(200))));
+        assert_eq!(parse_latency("0s..1s"), Ok((ms(0), ms(1000))));
+        let e = parse_latency("300ms..100ms").unwrap_err();
+        assert!(e.contains("shortest latency comes first"), "{e}");
+        assert!(parse_latency("fast")
+            .unwrap_err()
+            .contains("not a duration"));
+        assert!(parse_latency("100ms..").is_err());
+        assert!(parse_latency("2h").unwrap_err().contains("at most 1h"));
+        assert_eq!(parse_rate_limit("30/s"), Ok(30.0));
+        assert_eq!(parse_rate_limit("600/m"), Ok(10.0));
+        assert_eq!(parse_rate_limit("0.5/s"), Ok(0.5));
+        assert!(parse_rate_limit("30").unwrap_err().contains("no unit"));
+        assert!(parse_rate_limit("30/h")
+            .unwrap_err()
+            .contains("unknown unit"));
+        assert!(parse_rate_limit("x/s")
+            .unwrap_err()
+            .contains("not a number"));
+        assert!(parse_rate_limit("0/s").unwrap_err().contains("above 0"));
+        assert!(parse_rate_limit("-3/s").is_err());
+        assert!(parse_rate_limit("NaN/s").is_err());
+        assert!(parse_rate_limit("inf/s").is_err());
     }
 }

@@ -15,6 +15,7 @@ use crate::aad::Credentials;
 use crate::faults::Faults;
 use crate::ids::{hex_decode, random_hex};
 use crate::layers;
+use crate::pace::{Latency, RateLimit};
 use crate::routes::Router;
 use crate::schema::spec;
 use crate::shared::{Server, Settings, Shared};
@@ -98,7 +99,15 @@ fn service(server: &Arc<Server>) -> axum::Router {
         .fallback(layers::ingestion)
         .layer(axum::middleware::from_fn_with_state(
             server.clone(),
+            layers::latency,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
             layers::faults,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
+            layers::rate_limit,
         ))
         .layer(axum::middleware::from_fn_with_state(
             server.clone(),
@@ -200,6 +209,13 @@ fn assemble(
         .with_404s(config.transient_404_rate, config.broken_next_link_rate)
         .with_throttle_window(config.throttle_window);
     let clock = config.clock.clone();
+    // A stream of its own, so a latency does not move the faults.
+    let latency = Latency::new(
+        config.latency.0,
+        config.latency.1,
+        crate::faults::mix(config.seed ^ 0x1a7e),
+    );
+    let rate_limit = config.rate_limit.map(|r| Mutex::new(RateLimit::new(r)));
     Arc::new(Server {
         shared: Shared {
             settings: Settings {
@@ -212,6 +228,8 @@ fn assemble(
             state: Mutex::new(opened.state),
             router: Router::from_spec(spec()),
             faults: Mutex::new(faults),
+            latency: Mutex::new(latency),
+            rate_limit,
         },
         creds: opened.creds,
         counters: Mutex::new(Counters::default()),

@@ -8,6 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 use crate::aad::Credentials;
 use crate::clock::Clock;
 use crate::faults::Faults;
+use crate::pace::{Latency, RateLimit};
 use crate::routes::Router;
 use crate::stats::{Counters, Stats};
 use crate::store::{Kind, State};
@@ -40,6 +41,10 @@ pub struct Shared {
     pub router: Router,
     /// The seeded fault schedules.
     pub faults: Mutex<Faults>,
+    /// How long answers take.
+    pub latency: Mutex<Latency>,
+    /// The tenants' token buckets, when requests are limited.
+    pub rate_limit: Option<Mutex<RateLimit>>,
 }
 
 /// Locks a mutex, taking over a poisoned one (a panicking handler leaves

@@ -1,4 +1,5 @@
-//! The `partner-center-emulator` binary: its ready lines, signals, and `kill -9` durability.
+//! The `partner-center-emulator` binary: its ready lines, signals, `kill -9`
+//! durability, and its flags.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -186,7 +187,72 @@ fn help_documents_every_flag() {
         "--broken-next-link-rate",
         "--transient-404-rate",
         "--blob-host",
+        "--latency",
+        "--rate-limit",
     ] {
         assert!(text.contains(flag), "{flag} in --help");
+    }
+}
+
+#[tokio::test]
+async fn latency_and_rate_limit_flags_pace_the_api_like_the_service() {
+    let mut run = spawn(&["--latency", "100ms..300ms", "--rate-limit", "30/s"]);
+    let http = reqwest::Client::new();
+    let tok = run.token(&http).await;
+    let url = format!("{}/products", run.var("PARTNER_CENTER_ENDPOINT"));
+    let started = std::time::Instant::now();
+    let answers = futures::future::join_all((0..40).map(|_| async {
+        let r = http.get(&url).bearer_auth(&tok).send().await.unwrap();
+        let retry_after = r
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        (r.status().as_u16(), retry_after, started.elapsed())
+    }))
+    .await;
+    let served: Vec<_> = answers.iter().filter(|a| a.0 == 200).collect();
+    let refused: Vec<_> = answers.iter().filter(|a| a.0 == 429).collect();
+    assert_eq!(served.len() + refused.len(), 40, "{answers:?}");
+    assert!(
+        !refused.is_empty(),
+        "none of 40 at once refused: {answers:?}"
+    );
+    assert!(served.len() >= 30, "{answers:?}");
+    for (_, retry_after, _) in &refused {
+        assert_eq!(retry_after.as_deref(), Some("1"), "{answers:?}");
+    }
+    // Served answers took their latency; 429s came before it.
+    let slowest_refusal = refused.iter().map(|a| a.2).max().unwrap_or_default();
+    let fastest_served = served.iter().map(|a| a.2).min().unwrap_or_default();
+    assert!(
+        fastest_served >= std::time::Duration::from_millis(100),
+        "{answers:?}"
+    );
+    assert!(slowest_refusal < fastest_served, "{answers:?}");
+    assert_eq!(run.signal("TERM").code(), Some(0));
+}
+
+#[test]
+fn bad_latencies_and_rate_limits_stop_the_binary_saying_why() {
+    for (flag, value, says) in [
+        ("--latency", "300ms..100ms", "shortest latency comes first"),
+        ("--latency", "soon", "not a duration"),
+        ("--latency", "2h", "at most 1h"),
+        ("--rate-limit", "30", "no unit"),
+        ("--rate-limit", "30/h", "unknown unit"),
+        ("--rate-limit", "0/s", "above 0"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_partner-center-emulator"))
+            .args([flag, value])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(flag) && err.contains(says),
+            "{flag} {value}: {err}"
+        );
+        assert!(out.stdout.is_empty());
     }
 }

@@ -210,7 +210,9 @@ async fn a_plan_created_without_sub_type_is_a_solution_template() {
     let named = env.product("named-sub-type").await;
     let m = env.variant(&named, "plan", "managed-application").await;
     check_plan(
-        &env.get(&format!("/products/{named}/variants/{m}")).await.json(),
+        &env.get(&format!("/products/{named}/variants/{m}"))
+            .await
+            .json(),
         "managed-application",
     );
 }
