@@ -413,6 +413,46 @@ mod tests {
         assert!(stopped.bound.to_string().contains("the test's wait"));
     }
 
+    proptest::proptest! {
+        /// On tokio's paused clock: whatever a server writes in its wait
+        /// headers, the driver's waits end within the budget.
+        #[test]
+        fn any_wait_header_stays_within_the_budget(
+            values in proptest::collection::vec("[-0-9.eE ,:a-zA-Z]{0,30}", 0..3),
+            ms in proptest::option::of("[-0-9.eE]{0,25}"),
+        ) {
+            let mut headers = http::HeaderMap::new();
+            for v in &values {
+                if let Ok(v) = http::HeaderValue::from_str(v) {
+                    headers.append(http::header::RETRY_AFTER, v);
+                }
+            }
+            if let Some(Ok(v)) = ms.as_deref().map(http::HeaderValue::from_str) {
+                headers.insert("retry-after-ms", v);
+            }
+            let asked = retry_after(&headers);
+            let policy = RetryPolicy {
+                max_retry_after: Duration::from_millis(50),
+                budget: Duration::from_millis(200),
+                max_attempts: 100,
+                ..policy()
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            let took = runtime.block_on(async {
+                let started = Instant::now();
+                let result: Result<(), _> =
+                    drive(&policy, "test", |_| async move { retry((), asked) }).await;
+                assert!(result.is_err());
+                started.elapsed()
+            });
+            proptest::prop_assert!(took <= policy.budget, "{took:?} for {headers:?}");
+        }
+    }
+
     #[test]
     fn bounds_and_durations_read_well() {
         assert_eq!(humane(Duration::from_millis(850)), "850 ms");

@@ -246,3 +246,29 @@ pub fn emulator_publisher(
         .poll_policy(PollPolicy::quick())
         .consistency_deadline(deadline)
 }
+
+/// A server on 127.0.0.1 that answers every connection with a header
+/// holding a control byte, which no HTTP stack accepts; it counts the
+/// requests and stops by itself after 50 connections.
+pub fn malformed_server() -> (String, Arc<std::sync::Mutex<usize>>) {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(0));
+    let counter = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(50) {
+            let Ok(mut stream) = stream else { continue };
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+                .ok();
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            *counter.lock().unwrap() += 1;
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nx-ms-correlation-id: \x01bad\r\ncontent-length: 2\r\n\r\n{}",
+            );
+        }
+    });
+    (format!("http://{address}"), seen)
+}
