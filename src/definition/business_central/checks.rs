@@ -207,10 +207,13 @@ fn check_indexed(
             ),
         ));
     }
-    let by_id: BTreeMap<AppId, &AppPackage> = libraries
-        .iter()
-        .map(|(_, app)| (app.manifest().id, *app))
-        .collect();
+    // Each id's first library app (a later one of that id is an error already).
+    let mut by_id: BTreeMap<AppId, &AppPackage> = BTreeMap::new();
+    for (_, app) in libraries {
+        if app.manifest().id != m.id {
+            by_id.entry(app.manifest().id).or_insert(*app);
+        }
+    }
     let missing: Vec<&AppDependency> = m
         .dependencies
         .iter()
@@ -272,10 +275,10 @@ fn duplicates(main: Option<&AppPackage>, libraries: &[(usize, &AppPackage)]) -> 
             findings.push(error(
                 AppCheck::LibraryIsMainApp,
                 format!(
-                    "this library app has the main app's id {} (\"{}\" {}, main app {}); a library app is another app the main app needs. Remove it from library_apps",
-                    l.id,
+                    "this library app (\"{}\" {}) has the id {} of the main app, {}; a library app is another app the main app needs. Remove it from library_apps",
                     l.name,
                     l.version,
+                    l.id,
                     main.path().display()
                 ),
             ));
@@ -285,11 +288,12 @@ fn duplicates(main: Option<&AppPackage>, libraries: &[(usize, &AppPackage)]) -> 
             findings.push(error(
                 AppCheck::DuplicateLibrary,
                 format!(
-                    "this library app has the id {} of another library app, {} (\"{}\" {} and {}); give each app once, in the version to publish",
-                    l.id,
-                    first.path().display(),
+                    "this library app (\"{}\" {}) has the id {} of another library app, {} (\"{}\" {}); give each app once, in the version to publish",
                     l.name,
                     l.version,
+                    l.id,
+                    first.path().display(),
+                    first.manifest().name,
                     first.manifest().version
                 ),
             ));
@@ -410,7 +414,10 @@ mod tests {
             found[0].message
         );
         assert!(
-            found[0].message.contains("2.0.0.0 and 1.0.0.0"),
+            found[0].message.contains("(\"Lib A\" 2.0.0.0) has the id")
+                && found[0]
+                    .message
+                    .contains("libs/a-1.app (\"Lib A\" 1.0.0.0)"),
             "{}",
             found[0].message
         );
@@ -551,6 +558,43 @@ mod tests {
         );
         let newer = [app("libs/a.app", LIB_A, "Lib A", "2.0.0.0", "")];
         assert_eq!(check_apps(&main, &newer, None), Vec::new());
+    }
+
+    #[test]
+    fn a_duplicate_or_the_main_app_is_not_taken_for_the_library() {
+        let main = main_app(&dep(LIB_A, "Lib A", "Contoso", "2.0.0.0"));
+        let libs = [
+            app("libs/a.app", LIB_A, "Lib A", "1.9.0.0", ""),
+            app("libs/a-again.app", LIB_A, "Lib A", "2.0.0.0", ""),
+            app("libs/main.app", MAIN_ID, "Sample", "1.2.0.0", ""),
+        ];
+        let found = check_apps(&main, &libs, None);
+        assert_eq!(
+            checks(&found),
+            [
+                (
+                    AppSeverity::Error,
+                    AppCheck::DuplicateLibrary,
+                    AppRole::Library(1)
+                ),
+                (
+                    AppSeverity::Error,
+                    AppCheck::LibraryIsMainApp,
+                    AppRole::Library(2)
+                ),
+                (
+                    AppSeverity::Warning,
+                    AppCheck::LibraryTooOld,
+                    AppRole::Library(0)
+                ),
+            ]
+        );
+        // A dependency on the main app's own id is not met by the copy in library_apps.
+        let main = main_app(&dep(MAIN_ID, "Sample", "Contoso", "1.0.0.0"));
+        let found = check_apps(&main, &libs[2..], None);
+        assert!(found
+            .iter()
+            .any(|f| f.check == AppCheck::MissingDependencies));
     }
 
     #[test]
