@@ -1,45 +1,21 @@
-//! A `.app` file: the 40-byte `NAVX` header, the zip archive after it, and
-//! the manifest in that archive.
-//!
-//! The header, as the public tools that read and sign these files read it
-//! (all numbers little-endian):
-//!
-//! | bytes | what |
-//! | --- | --- |
-//! | 0–3 | `NAVX` |
-//! | 4–7 | the header's size, 40 |
-//! | 8–11 | the format version, 2 (a newer one is refused) |
-//! | 12–27 | the package's GUID (not the app's id) |
-//! | 28–35 | the length of the content that follows the header |
-//! | 36–39 | `NAVX` again |
-//!
-//! The content is a zip archive holding `NavxManifest.xml` and
-//! `[Content_Types].xml` beside the app's code; a signed app carries its
-//! signature after the content, which is why the archive is read from the
-//! content alone. A runtime package (compiled for distribution without its
-//! source) has an encrypted content in place of the zip, and is refused.
+//! A `.app` file: the `NAVX` header ([`super::header`]), the zip archive
+//! after it, and the manifest in that archive. The archive holds
+//! `NavxManifest.xml` and `[Content_Types].xml` beside the app's code.
 
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::header::{self, NotAnAppProblem};
 use super::manifest::{self, AppManifest, ManifestProblem};
 use super::version::AppVersionError;
-
-/// The size of the `NAVX` header.
-pub const HEADER_SIZE: usize = 40;
-
-/// The newest format version of the header this reader knows.
-pub const FORMAT_VERSION: u32 = 2;
 
 /// The manifest's name in the archive.
 pub const MANIFEST_NAME: &str = "NavxManifest.xml";
 
 /// The largest manifest read (real ones are a few kilobytes).
 const MAX_MANIFEST: u64 = 16 * 1024 * 1024;
-
-const MAGIC: &[u8; 4] = b"NAVX";
 
 /// A Business Central app package read from a `.app` file: its manifest and
 /// the SHA-256 of the whole file.
@@ -78,7 +54,7 @@ impl AppPackage {
             file: path.to_path_buf(),
             problem,
         };
-        let content = content(bytes).map_err(not_an_app)?;
+        let content = header::content(bytes).map_err(not_an_app)?;
         let mut zip = zip::ZipArchive::new(Cursor::new(content))
             .map_err(|e| not_an_app(NotAnAppProblem::NotAZip(e.to_string())))?;
         let manifest_bytes = read_manifest(&mut zip, path)?;
@@ -127,47 +103,6 @@ impl AppPackage {
     }
 }
 
-/// The content after the header, checked against the header.
-fn content(bytes: &[u8]) -> Result<&[u8], NotAnAppProblem> {
-    if !bytes.starts_with(MAGIC) {
-        return Err(NotAnAppProblem::NoHeader);
-    }
-    let Some(header) = bytes.get(..HEADER_SIZE) else {
-        return Err(NotAnAppProblem::Truncated {
-            size: bytes.len() as u64,
-        });
-    };
-    let u32_at = |at: usize| {
-        let mut four = [0u8; 4];
-        four.copy_from_slice(&header[at..at + 4]);
-        u32::from_le_bytes(four)
-    };
-    let header_size = u32_at(4);
-    if header_size as usize != HEADER_SIZE {
-        return Err(NotAnAppProblem::HeaderSize(header_size));
-    }
-    let format = u32_at(8);
-    if format > FORMAT_VERSION {
-        return Err(NotAnAppProblem::FormatTooNew(format));
-    }
-    let mut eight = [0u8; 8];
-    eight.copy_from_slice(&header[28..36]);
-    let length = u64::from_le_bytes(eight);
-    if &header[36..40] != MAGIC {
-        return Err(NotAnAppProblem::NoHeader);
-    }
-    let available = (bytes.len() - HEADER_SIZE) as u64;
-    if length > available {
-        return Err(NotAnAppProblem::ContentPastEnd { length, available });
-    }
-    // `length` fits in `available`, a usize.
-    let content = &bytes[HEADER_SIZE..HEADER_SIZE + length as usize];
-    if content.starts_with(b".NEA") {
-        return Err(NotAnAppProblem::RuntimePackage);
-    }
-    Ok(content)
-}
-
 /// The manifest's bytes from the archive.
 fn read_manifest(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
@@ -214,69 +149,6 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
         s
     })
-}
-
-/// Why a file is not a `.app` package.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum NotAnAppProblem {
-    /// It does not start (or its header does not end) with `NAVX`.
-    NoHeader,
-    /// It is shorter than the 40-byte header.
-    Truncated {
-        /// The file's size.
-        size: u64,
-    },
-    /// The header gives a size other than 40.
-    HeaderSize(u32),
-    /// The header's format version is newer than [`FORMAT_VERSION`].
-    FormatTooNew(u32),
-    /// The header's content length goes past the end of the file.
-    ContentPastEnd {
-        /// The length the header gives.
-        length: u64,
-        /// The bytes after the header.
-        available: u64,
-    },
-    /// A runtime package: its content is encrypted, not a zip archive.
-    RuntimePackage,
-    /// The content after the header is not a zip archive.
-    NotAZip(String),
-}
-
-impl std::fmt::Display for NotAnAppProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NotAnAppProblem::NoHeader => write!(
-                f,
-                "it has no NAVX header; give the .app file the AL compiler built, not a zip or another file"
-            ),
-            NotAnAppProblem::Truncated { size } => write!(
-                f,
-                "it is {size} bytes, shorter than the {HEADER_SIZE}-byte NAVX header: the file is cut short; build or copy it again"
-            ),
-            NotAnAppProblem::HeaderSize(size) => write!(
-                f,
-                "its NAVX header gives a header size of {size}, not {HEADER_SIZE}; the file is damaged or of a format this tool does not know"
-            ),
-            NotAnAppProblem::FormatTooNew(version) => write!(
-                f,
-                "its NAVX header has format version {version}, newer than the {FORMAT_VERSION} this tool reads; upgrade partner-center"
-            ),
-            NotAnAppProblem::ContentPastEnd { length, available } => write!(
-                f,
-                "its NAVX header says {length} bytes of content follow, but the file has {available}: the file is cut short; build or copy it again"
-            ),
-            NotAnAppProblem::RuntimePackage => write!(
-                f,
-                "it is a runtime package, whose content is encrypted; AppSource takes the app as the AL compiler builds it, so give that .app"
-            ),
-            NotAnAppProblem::NotAZip(e) => write!(
-                f,
-                "what follows its NAVX header is not a zip archive ({e}); the file is damaged; build or copy it again"
-            ),
-        }
-    }
 }
 
 /// Why a `.app` file could not be read. Each names the file.
@@ -413,65 +285,10 @@ impl AppPackageError {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
+    use super::super::test_apps::{app_bytes, manifest_xml, navx, zip_of, MAIN_ID};
     use super::*;
-    use std::io::Write;
-
-    pub(in super::super) const MAIN_ID: &str = "3f2a9c1b-0d4e-4f5a-8b6c-7d8e9f0a1b2c";
-
-    /// A manifest with the app's attributes and `dependencies` (raw XML).
-    pub(in super::super) fn manifest_xml(
-        id: &str,
-        name: &str,
-        publisher: &str,
-        version: &str,
-        dependencies: &str,
-    ) -> String {
-        format!(
-            r#"<?xml version="1.0" encoding="utf-8"?><Package xmlns="{}"><App Id="{id}" Name="{name}" Publisher="{publisher}" Version="{version}" /><Dependencies>{dependencies}</Dependencies></Package>"#,
-            manifest::MANIFEST_NAMESPACE
-        )
-    }
-
-    /// A zip with `entries`.
-    pub(in super::super) fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default();
-        for (name, bytes) in entries {
-            zip.start_file(*name, options).expect("entry");
-            zip.write_all(bytes).expect("write");
-        }
-        zip.finish().expect("zip").into_inner()
-    }
-
-    /// `content` behind a NAVX header.
-    pub(in super::super) fn navx(content: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER_SIZE + content.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&40u32.to_le_bytes());
-        out.extend_from_slice(&2u32.to_le_bytes());
-        out.extend_from_slice(&[0x5a; 16]);
-        out.extend_from_slice(&(content.len() as u64).to_le_bytes());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(content);
-        out
-    }
-
-    /// A valid `.app`'s bytes.
-    pub(in super::super) fn app_bytes(
-        id: &str,
-        name: &str,
-        publisher: &str,
-        version: &str,
-        dependencies: &str,
-    ) -> Vec<u8> {
-        let xml = manifest_xml(id, name, publisher, version, dependencies);
-        navx(&zip_of(&[
-            ("[Content_Types].xml", b"<Types/>"),
-            (MANIFEST_NAME, xml.as_bytes()),
-            ("src/Sample.Codeunit.al", b"codeunit 50100 Sample { }"),
-        ]))
-    }
+    use header::HEADER_SIZE;
 
     fn good() -> Vec<u8> {
         app_bytes(MAIN_ID, "Sample", "Contoso", "1.2.0.0", "")

@@ -322,7 +322,7 @@ fn plural_verb(n: usize) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::super::app_package::tests::{app_bytes, MAIN_ID};
+    use super::super::test_apps::{app_bytes, MAIN_ID};
     use super::*;
 
     const LIB_A: &str = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";

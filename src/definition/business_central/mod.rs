@@ -46,14 +46,16 @@
 
 mod app_package;
 mod checks;
+mod header;
 mod libraries;
 mod manifest;
+#[cfg(test)]
+mod test_apps;
 mod version;
 
-pub use app_package::{
-    AppPackage, AppPackageError, NotAnAppProblem, FORMAT_VERSION, HEADER_SIZE, MANIFEST_NAME,
-};
+pub use app_package::{AppPackage, AppPackageError, MANIFEST_NAME};
 pub use checks::{check_app_files, check_apps, AppCheck, AppFinding, AppRole, AppSet, AppSeverity};
+pub use header::{NotAnAppProblem, FORMAT_VERSION, HEADER_SIZE};
 pub use libraries::{
     library_zip, LibraryPackage, LibraryPackageError, LibraryPackageKind, LIBRARIES_ZIP_SUFFIX,
 };
