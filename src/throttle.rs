@@ -196,8 +196,7 @@ mod tests {
         let held = throttle
             .admit_until(started + Duration::from_secs(5))
             .await
-            .err()
-            .expect("the pause ends past the limit");
+            .expect_err("the pause ends past the limit");
         assert_eq!(started.elapsed(), Duration::ZERO);
         assert_eq!(held.remaining, CAP);
         assert_eq!(held.asked, Some(Duration::from_secs(3600)));
@@ -218,8 +217,7 @@ mod tests {
         let held = throttle
             .admit_until(started + Duration::from_secs(2))
             .await
-            .err()
-            .expect("no room before the limit");
+            .expect_err("no room before the limit");
         assert_eq!(started.elapsed(), Duration::from_secs(2));
         assert_eq!(held.remaining, Duration::ZERO);
     }
@@ -289,7 +287,7 @@ mod tests {
     async fn futures_join(throttle: &Throttle, n: usize) -> Vec<Permit<'_>> {
         let mut v = Vec::new();
         for _ in 0..n {
-            v.push(admit(&throttle).await);
+            v.push(admit(throttle).await);
         }
         v
     }

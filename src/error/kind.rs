@@ -312,9 +312,9 @@ fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
 /// A number of bytes as people read it (`64 MiB`, `300 KiB`, `12 bytes`).
 fn bytes_shown(n: u64) -> String {
     const MIB: u64 = 1 << 20;
-    if n >= MIB && n % MIB == 0 {
+    if n >= MIB && n.is_multiple_of(MIB) {
         format!("{} MiB", n / MIB)
-    } else if n >= 1024 && n % 1024 == 0 {
+    } else if n >= 1024 && n.is_multiple_of(1024) {
         format!("{} KiB", n / 1024)
     } else {
         format!("{n} bytes")
