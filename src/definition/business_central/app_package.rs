@@ -1,4 +1,4 @@
-//! A `.app` file: the `NAVX` header ([`super::header`]), the zip archive
+//! A `.app` file: the `NAVX` header (`header.rs`), the zip archive
 //! after it, and the manifest in that archive. The archive holds
 //! `NavxManifest.xml` and `[Content_Types].xml` beside the app's code.
 
