@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use partner_center_ingestion::retry::RetryPolicy;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -12,12 +13,15 @@ Exit codes:
   2   changes pending (plan --detailed-exitcode only)
   3   still in progress (status only)
   64  usage error (an unknown option, a missing argument, a bad value)
+  130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: what was done is
+      printed and reported; the same command again continues from there
 
 Environment:
   AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_AUTHORITY_HOST, …
                       credentials (azure-identity's names)
   PARTNER_CENTER_ENDPOINT   the ingestion API's base URL
   PARTNER_CENTER_PUBLISHER_ID  the account's numeric publisher id, sent as x-ms-publisherId
+  PARTNER_CENTER_RETRY_BUDGET  the default of --retry-budget
   GITHUB_STEP_SUMMARY, GITHUB_ACTIONS  a Markdown summary and ::error annotations on GitHub Actions";
 
 /// Offers as code for Microsoft Partner Center: validate, plan, apply and
@@ -55,9 +59,37 @@ pub struct Global {
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 
-    /// Print only errors and the final summary.
+    /// Print only errors and the final summary (no step lines, no retry
+    /// lines).
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// How long each request may spend on its retries and their waits
+    /// (`0s`, `30s`, `5m`), token requests included: past it, the request
+    /// fails with the error it last got (a throttled one says what the
+    /// service asked for) instead of waiting longer. Lower it for a
+    /// pipeline that should fail fast. [default: 5m]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        env = "PARTNER_CENTER_RETRY_BUDGET",
+        value_parser = parse_duration,
+        hide_env_values = true
+    )]
+    pub retry_budget: Option<Duration>,
+}
+
+impl Global {
+    /// The retry policy the options ask for: the library's default, with
+    /// `--retry-budget` when given.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        let default = RetryPolicy::default();
+        RetryPolicy {
+            budget: self.retry_budget.unwrap_or(default.budget),
+            ..default
+        }
+    }
 }
 
 /// How output is written.
@@ -113,6 +145,25 @@ pub enum Command {
     /// Print (or write) the definition format's JSON Schema.
     #[command(after_help = "Example:\n  partner-center schema offer.schema.json")]
     Schema(Schema),
+}
+
+impl Command {
+    /// The command's name, as typed (`list offers`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Validate(_) => "validate",
+            Command::Plan(_) => "plan",
+            Command::Apply(_) => "apply",
+            Command::Status(_) => "status",
+            Command::Wait(_) => "wait",
+            Command::Promote(_) => "promote",
+            Command::Cancel(_) => "cancel",
+            Command::List(List::Offers { .. }) => "list offers",
+            Command::List(List::Plans(_)) => "list plans",
+            Command::List(List::Submissions(_)) => "list submissions",
+            Command::Schema(_) => "schema",
+        }
+    }
 }
 
 /// `validate FILE…`
@@ -292,6 +343,30 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_retry_budget_help_states_the_librarys_default() {
+        let default = RetryPolicy::default().budget;
+        let shown = humantime::format_duration(default).to_string();
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains(&format!("[default: {shown}]")), "{help}");
+        assert!(help.contains("PARTNER_CENTER_RETRY_BUDGET"), "{help}");
+        assert!(help.contains("130 interrupted by SIGINT"), "{help}");
+
+        let parsed = Cli::try_parse_from(["partner-center", "status", "x"]).unwrap();
+        assert_eq!(parsed.global.retry_policy(), RetryPolicy::default());
+        let parsed =
+            Cli::try_parse_from(["partner-center", "status", "x", "--retry-budget", "5s"]).unwrap();
+        assert_eq!(parsed.global.retry_policy().budget, Duration::from_secs(5));
+        assert_eq!(
+            parsed.global.retry_policy().max_attempts,
+            RetryPolicy::default().max_attempts
+        );
+        assert!(
+            Cli::try_parse_from(["partner-center", "status", "x", "--retry-budget", "soon"])
+                .is_err()
+        );
     }
 
     #[test]

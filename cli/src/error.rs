@@ -2,6 +2,8 @@
 
 use partner_center_ingestion::workflows::WorkflowError;
 
+use crate::interrupt::Signal;
+
 /// A failure of a command.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -14,6 +16,10 @@ pub enum CliError {
     /// The service or a workflow refused or failed (exit 1).
     #[error(transparent)]
     Workflow(#[from] WorkflowError),
+    /// A signal stopped the command (exit 130 or 143); what it had done is
+    /// reported where it stopped.
+    #[error("interrupted by {0}")]
+    Interrupted(Signal),
 }
 
 impl From<partner_center_ingestion::Error> for CliError {
@@ -27,6 +33,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => crate::exit::USAGE,
+            CliError::Interrupted(signal) => signal.exit_code(),
             _ => crate::exit::ERROR,
         }
     }

@@ -10,3 +10,7 @@ pub const CHANGES: u8 = 2;
 pub const IN_PROGRESS: u8 = 3;
 /// The command line was not understood (BSD's `EX_USAGE`).
 pub const USAGE: u8 = 64;
+/// Interrupted by SIGINT (Ctrl-C): 128 + 2, as shells report it.
+pub const SIGINT: u8 = 130;
+/// Interrupted by SIGTERM (a cancelled CI job): 128 + 15.
+pub const SIGTERM: u8 = 143;

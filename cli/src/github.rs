@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::report::{OfferOutcome, Severity};
 
@@ -11,6 +12,8 @@ use crate::report::{OfferOutcome, Severity};
 pub struct Github {
     annotations: bool,
     summary: Option<PathBuf>,
+    /// Whether this run appended its table to the step summary.
+    summarised: AtomicBool,
 }
 
 /// Escapes a workflow command's message (`%`, CR, LF).
@@ -38,6 +41,7 @@ impl Github {
             summary: std::env::var_os("GITHUB_STEP_SUMMARY")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
+            summarised: AtomicBool::new(false),
         }
     }
 
@@ -58,8 +62,24 @@ impl Github {
     /// Appends the run's summary to `GITHUB_STEP_SUMMARY`, if set. A file
     /// that cannot be written is reported on stderr and otherwise ignored.
     pub fn step_summary(&self, command: &str, offers: &[OfferOutcome]) {
+        self.summarised.store(true, Ordering::SeqCst);
+        self.append(&markdown(command, offers));
+    }
+
+    /// Appends that the run was interrupted (`message`: what it had done,
+    /// how to continue) to `GITHUB_STEP_SUMMARY`, under the run's table
+    /// or, for a command without one, under a heading of its own.
+    pub fn interrupted(&self, command: &str, message: &str) {
+        let heading = if self.summarised.load(Ordering::SeqCst) {
+            String::new()
+        } else {
+            format!("### partner-center {command}\n\n")
+        };
+        self.append(&interrupted_markdown(&heading, message));
+    }
+
+    fn append(&self, text: &str) {
         let Some(path) = &self.summary else { return };
-        let text = markdown(command, offers);
         let written = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -98,6 +118,14 @@ pub fn annotation(
         format!(" {}", props.join(","))
     };
     format!("::{level}{props}::{}", escape_data(message))
+}
+
+/// The paragraph of an interrupted run.
+fn interrupted_markdown(heading: &str, message: &str) -> String {
+    format!(
+        "{heading}**Interrupted.**\n\n```text\n{}\n```\n\n",
+        message.replace("```", "'''")
+    )
 }
 
 /// The Markdown summary of a run.
@@ -142,8 +170,13 @@ pub fn markdown(command: &str, offers: &[OfferOutcome]) -> String {
     }
     for o in offers {
         if let Some(e) = &o.error {
+            let what = match o.status {
+                "interrupted" => "was interrupted",
+                "skipped" => "was not started",
+                _ => "failed",
+            };
             md.push_str(&format!(
-                "\n**{}** failed:\n\n```text\n{}\n```\n",
+                "\n**{}** {what}:\n\n```text\n{}\n```\n",
                 cell(&o.offer),
                 e.replace("```", "'''")
             ));
@@ -200,5 +233,37 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("**b** failed"), "{md}");
+    }
+
+    #[test]
+    fn an_interrupted_run_says_so_under_its_table_or_its_own_heading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.md");
+        let github = Github {
+            annotations: false,
+            summary: Some(path.clone()),
+            summarised: AtomicBool::new(false),
+        };
+        github.interrupted("status", "interrupted by SIGTERM: run it again");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("### partner-center status\n"), "{text}");
+        assert!(
+            text.contains("interrupted by SIGTERM: run it again"),
+            "{text}"
+        );
+
+        std::fs::remove_file(&path).unwrap();
+        let offers = [OfferOutcome {
+            offer: "a".into(),
+            status: "interrupted",
+            error: Some("stopped by SIGINT after: uploading".into()),
+            ..Default::default()
+        }];
+        github.step_summary("apply", &offers);
+        github.interrupted("apply", "interrupted by SIGINT");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches("### partner-center").count(), 1, "{text}");
+        assert!(text.contains("**a** was interrupted"), "{text}");
+        assert!(text.ends_with("interrupted by SIGINT\n```\n\n"), "{text}");
     }
 }

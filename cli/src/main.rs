@@ -8,16 +8,20 @@ mod error;
 mod exit;
 mod files;
 mod github;
+mod interrupt;
+mod logging;
 mod output;
 mod report;
 mod session;
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 
 use crate::args::Cli;
+use crate::interrupt::Interrupt;
 use crate::output::Reporter;
 
 fn main() -> ExitCode {
@@ -33,7 +37,11 @@ fn main() -> ExitCode {
             });
         }
     };
-    init_logging(cli.global.verbose);
+    let reporter = Arc::new(Reporter::new(&cli.global));
+    let lines = reporter.clone();
+    logging::init(cli.global.verbose, cli.global.quiet, move |line| {
+        lines.notice(line)
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -44,34 +52,13 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::ERROR);
         }
     };
-    let reporter = Arc::new(Reporter::new(&cli.global));
-    let code = runtime.block_on(commands::run(cli, reporter.clone()));
+    let code = runtime.block_on(async {
+        let interrupt = Interrupt::listen(reporter.clone());
+        commands::run(cli, reporter.clone(), interrupt).await
+    });
     reporter.finish();
+    // Work a signal cut short may have left behind (a file being hashed)
+    // does not hold the exit.
+    runtime.shutdown_timeout(Duration::from_millis(200));
     ExitCode::from(code)
-}
-
-/// `-v`: each request of the library at debug level; `-vv`: everything at
-/// trace. `RUST_LOG` overrides both. Logs go to stderr and never hold a
-/// token or secret (the library redacts them).
-fn init_logging(verbose: u8) {
-    use tracing_subscriber::EnvFilter;
-    let default = match verbose {
-        0 => return init_from_env_only(),
-        1 => "partner_center_ingestion=debug,partner_center_cli=debug",
-        _ => "trace",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
-fn init_from_env_only() {
-    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .try_init();
-    }
 }

@@ -12,6 +12,10 @@
 //! | `error` | `offer` (or null), `message` |
 //! | `result` | `command`, and what the command read (`status`, `list`) |
 //! | `summary` | `command`, `ok`, `exit_code`, `offers` (per offer: `offer`, `file`, `status`, `changes`, `submission_id`, `reached`, `error`) |
+//! | `interrupted` | `command`, `signal` (`SIGINT`, `SIGTERM`), `exit_code` (130, 143), `last_step` (or null), `again` (the command line that continues) |
+//!
+//! Retry lines (`retry: GET /products failed (…)`) go to stderr in both
+//! formats, unless `--quiet`.
 
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -27,6 +31,7 @@ use serde_json::{json, Value};
 
 use crate::args::{Global, OutputFormat};
 use crate::github::Github;
+use crate::interrupt::Signal;
 pub use crate::report::{Finding, OfferOutcome, Severity};
 
 /// Prints for one run of the command.
@@ -36,7 +41,15 @@ pub struct Reporter {
     started: Instant,
     bars: Option<MultiProgress>,
     uploads: Mutex<HashMap<String, ProgressBar>>,
+    steps: Mutex<Steps>,
     github: Github,
+}
+
+/// The last step said, for what an interrupted command had done.
+#[derive(Default)]
+struct Steps {
+    last: Option<String>,
+    of_offer: HashMap<String, String>,
 }
 
 /// Writes a line to stdout; a closed stdout (`| head`) ends the program
@@ -84,6 +97,7 @@ impl Reporter {
             started: Instant::now(),
             bars,
             uploads: Mutex::new(HashMap::new()),
+            steps: Mutex::new(Steps::default()),
             github: Github::from_env(),
         }
     }
@@ -111,6 +125,8 @@ impl Reporter {
 
     /// One step: `[  1.25s] offer: what happened`.
     pub fn step(&self, offer: Option<&str>, message: impl Display) {
+        let message = message.to_string();
+        self.remember(offer, &message);
         if self.quiet {
             return;
         }
@@ -128,6 +144,73 @@ impl Reporter {
                 None => self.emit(&format!("[{elapsed:>7.2}s] {message}")),
             }
         }
+    }
+
+    fn remember(&self, offer: Option<&str>, message: &str) {
+        let Ok(mut steps) = self.steps.lock() else {
+            return;
+        };
+        steps.last = Some(match offer {
+            Some(o) => {
+                steps.of_offer.insert(o.to_string(), message.to_string());
+                format!("{o}: {message}")
+            }
+            None => message.to_string(),
+        });
+    }
+
+    /// The last step said about `offer`.
+    pub fn last_step_of(&self, offer: &str) -> Option<String> {
+        self.steps.lock().ok()?.of_offer.get(offer).cloned()
+    }
+
+    /// The last step said.
+    pub fn last_step(&self) -> Option<String> {
+        self.steps.lock().ok()?.last.clone()
+    }
+
+    /// A line about the run on stderr (a retry), above the progress bars;
+    /// nothing with `--quiet`.
+    pub fn notice(&self, line: &str) {
+        if self.quiet {
+            return;
+        }
+        match &self.bars {
+            Some(bars) => bars.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// The end of a command stopped by `signal`: what it had done and the
+    /// command that continues (on stderr, even with `--quiet`), an
+    /// `interrupted` object, and on GitHub an annotation and a paragraph
+    /// of the step summary.
+    pub fn interrupted(&self, command: &str, signal: Signal, again: &str) {
+        let last = self.last_step();
+        let done = match &last {
+            Some(step) => format!("its last step: {step}"),
+            None => "it had not finished a step yet".to_string(),
+        };
+        let message = format!(
+            "interrupted by {signal}: `{command}` stopped before sending anything more ({done}). Running the same command again continues from there:\n  {again}"
+        );
+        if self.json() {
+            self.emit_json(&json!({
+                "event": "interrupted",
+                "command": command,
+                "signal": signal.to_string(),
+                "exit_code": signal.exit_code(),
+                "last_step": last,
+                "again": again,
+            }));
+        }
+        if let Some(bars) = &self.bars {
+            let _ = bars.clear();
+        }
+        eprintln!("{message}");
+        self.github
+            .annotate(Severity::Warning, None, None, &message);
+        self.github.interrupted(command, &message);
     }
 
     /// A block of text that is the command's answer (a plan): printed
@@ -322,7 +405,11 @@ impl Reporter {
                 "exit_code": exit_code,
                 "offers": offers,
             }));
-        } else if offers.len() > 1 || offers.iter().any(|o| o.status == "failed") {
+        } else if offers.len() > 1
+            || offers
+                .iter()
+                .any(|o| matches!(o.status, "failed" | "interrupted" | "skipped"))
+        {
             self.emit(&format!("{command}: {} offer(s)", offers.len()));
             for o in offers {
                 let detail = match (&o.error, &o.reached, &o.submission_id) {

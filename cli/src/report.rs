@@ -38,7 +38,8 @@ pub struct OfferOutcome {
     pub offer: String,
     /// The definition file.
     pub file: Option<String>,
-    /// `ok`, `changes` (plan), `failed` or `skipped` (after --fail-fast).
+    /// `ok`, `changes` (plan), `failed`, `interrupted` (stopped partway by
+    /// a signal) or `skipped` (not started: after --fail-fast, or a signal).
     pub status: &'static str,
     /// The differences found or made.
     pub changes: Vec<Value>,
@@ -58,6 +59,25 @@ impl OfferOutcome {
             file,
             status: "failed",
             error: Some(error),
+            ..Default::default()
+        }
+    }
+
+    /// An offer whose work `signal` stopped partway, after `last_step`.
+    pub fn interrupted(
+        offer: String,
+        file: Option<String>,
+        signal: impl std::fmt::Display,
+        last_step: Option<String>,
+    ) -> OfferOutcome {
+        OfferOutcome {
+            offer,
+            file,
+            status: "interrupted",
+            error: Some(match last_step {
+                Some(step) => format!("stopped by {signal} after: {step}"),
+                None => format!("stopped by {signal} before its first step"),
+            }),
             ..Default::default()
         }
     }

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
+use partner_center_ingestion::auth::DefaultCredential;
 use partner_center_ingestion::definition::Definition;
+use partner_center_ingestion::retry::RetryPolicy;
 use partner_center_ingestion::workflows::{Offer, PollPolicy, Publisher};
 use partner_center_ingestion::Client;
 
@@ -31,15 +33,26 @@ fn is_loopback(url: &str) -> bool {
 
 impl Session {
     /// Connects as the options say.
-    pub async fn open(emulator: bool, reporter: &Reporter) -> Result<Session, CliError> {
+    /// Every request of the client retries as `policy` says (the CLI's
+    /// `--retry-budget`).
+    pub async fn open(
+        emulator: bool,
+        policy: RetryPolicy,
+        reporter: &Reporter,
+    ) -> Result<Session, CliError> {
         if emulator {
-            return Self::emulator(reporter).await;
+            return Self::emulator(policy, reporter).await;
         }
-        let client = Client::from_env().map_err(|e| {
+        let no_credentials = |e: &dyn std::fmt::Display| {
             CliError::Config(format!(
                 "{e}\n  Set the credentials in the environment (AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or a keyless credential), or pass --emulator to try things out on an in-process emulator"
             ))
-        })?;
+        };
+        let credential = DefaultCredential::from_env().map_err(|e| no_credentials(&e))?;
+        let client = Client::builder(credential)
+            .with_env()
+            .and_then(|b| b.retry_policy(policy).build())
+            .map_err(|e| CliError::Config(e.to_string()))?;
         let local = is_loopback(client.endpoint());
         Ok(Session {
             client,
@@ -50,7 +63,7 @@ impl Session {
     }
 
     #[cfg(feature = "emulator")]
-    async fn emulator(reporter: &Reporter) -> Result<Session, CliError> {
+    async fn emulator(policy: RetryPolicy, reporter: &Reporter) -> Result<Session, CliError> {
         use partner_center_ingestion::auth::{ClientSecretCredential, Cloud};
         let delay = Duration::from_millis(200);
         let emulator = partner_center_emulator::Emulator::builder()
@@ -75,6 +88,7 @@ impl Session {
         .map_err(|e| config(&e))?;
         let client = Client::builder(credential)
             .endpoint(emulator.endpoint())
+            .retry_policy(policy)
             .build()
             .map_err(|e| config(&e))?;
         Ok(Session {
@@ -85,7 +99,7 @@ impl Session {
     }
 
     #[cfg(not(feature = "emulator"))]
-    async fn emulator(_reporter: &Reporter) -> Result<Session, CliError> {
+    async fn emulator(_policy: RetryPolicy, _reporter: &Reporter) -> Result<Session, CliError> {
         Err(CliError::Usage(
             "this partner-center was built without the `emulator` feature; --emulator is not available".into(),
         ))

@@ -12,6 +12,7 @@ use crate::args::{Apply, InProgressArg, TargetArg};
 use crate::error::CliError;
 use crate::exit;
 use crate::files;
+use crate::interrupt::Interrupt;
 use crate::output::{change_value, OfferOutcome, Reporter, Severity};
 use crate::session::Session;
 
@@ -22,6 +23,7 @@ pub async fn run(
     args: &Apply,
     session: &Session,
     reporter: &Arc<Reporter>,
+    interrupt: &Interrupt,
 ) -> Result<u8, CliError> {
     let paths = files::expand(&args.many.files).map_err(CliError::Config)?;
     let base = ApplyOptions::new()
@@ -46,14 +48,17 @@ pub async fn run(
         });
     let publisher = session.publisher();
     let r = reporter.clone();
+    let stop = interrupt.clone();
     let outcomes = many::each(
         paths,
         args.many.parallel.into(),
         args.many.fail_fast,
+        interrupt,
         move |path| {
             let reporter = r.clone();
             let publisher = publisher.clone();
             let base = base.clone();
+            let interrupt = stop.clone();
             async move {
                 let file = path.display().to_string();
                 let def = match many::load(&path, &reporter) {
@@ -65,7 +70,17 @@ pub async fn run(
                 let (event_offer, step_offer) = (offer.clone(), offer.clone());
                 let publisher = publisher.on_event(move |e| events.event(&event_offer, e));
                 let options = base.on_progress(move |line| steps.step(Some(&step_offer), line));
-                match definition::apply(&publisher, &def, &options).await {
+                let applied =
+                    many::stop_on(&interrupt, &offer, definition::apply(&publisher, &def, &options))
+                        .await;
+                let applied = match applied {
+                    Ok(applied) => applied,
+                    Err(signal) => {
+                        let last = reporter.last_step_of(&offer);
+                        return OfferOutcome::interrupted(offer, Some(file), signal, last);
+                    }
+                };
+                match applied {
                     Ok(applied) => {
                         let n = applied.changes.len();
                         reporter.step(
@@ -105,13 +120,17 @@ pub async fn run(
         },
     )
     .await;
-    let code = if outcomes.iter().all(|o| o.status == "ok") {
-        exit::OK
-    } else {
-        exit::ERROR
+    let stopped = many::interrupted(interrupt, &outcomes);
+    let code = match stopped {
+        Some(signal) => signal.exit_code(),
+        None if outcomes.iter().all(|o| o.status == "ok") => exit::OK,
+        None => exit::ERROR,
     };
     reporter.summary("apply", &outcomes, code);
-    Ok(code)
+    match stopped {
+        Some(signal) => Err(CliError::Interrupted(signal)),
+        None => Ok(code),
+    }
 }
 
 /// The error, with the ways on where the command line has them.

@@ -9,21 +9,30 @@ use crate::args::Plan;
 use crate::error::CliError;
 use crate::exit;
 use crate::files;
+use crate::interrupt::Interrupt;
 use crate::output::{change_value, OfferOutcome, Reporter};
 use crate::session::Session;
 
-pub async fn run(args: &Plan, session: &Session, reporter: &Arc<Reporter>) -> Result<u8, CliError> {
+pub async fn run(
+    args: &Plan,
+    session: &Session,
+    reporter: &Arc<Reporter>,
+    interrupt: &Interrupt,
+) -> Result<u8, CliError> {
     let paths = files::expand(&args.many.files).map_err(CliError::Config)?;
     let publisher = session.publisher();
     let prune = args.many.prune;
     let r = reporter.clone();
+    let stop = interrupt.clone();
     let outcomes = many::each(
         paths,
         args.many.parallel.into(),
         args.many.fail_fast,
+        interrupt,
         move |path| {
             let publisher = publisher.clone();
             let reporter = r.clone();
+            let interrupt = stop.clone();
             async move {
                 let file = path.display().to_string();
                 let def = match many::load(&path, &reporter) {
@@ -32,7 +41,20 @@ pub async fn run(args: &Plan, session: &Session, reporter: &Arc<Reporter>) -> Re
                 };
                 let offer = def.offer().offer_id.clone();
                 let options = ApplyOptions::new().prune(prune);
-                match definition::plan(&publisher, &def, &options).await {
+                let planned = many::stop_on(
+                    &interrupt,
+                    &offer,
+                    definition::plan(&publisher, &def, &options),
+                )
+                .await;
+                let planned = match planned {
+                    Ok(planned) => planned,
+                    Err(signal) => {
+                        let last = reporter.last_step_of(&offer);
+                        return OfferOutcome::interrupted(offer, Some(file), signal, last);
+                    }
+                };
+                match planned {
                     Ok(set) => {
                         if reporter.json() {
                             reporter.changes(&offer, &set.changes);
@@ -64,7 +86,10 @@ pub async fn run(args: &Plan, session: &Session, reporter: &Arc<Reporter>) -> Re
         .iter()
         .any(|o| o.status != "ok" && o.status != "changes");
     let changed = outcomes.iter().any(|o| o.status == "changes");
-    let code = if failed {
+    let stopped = many::interrupted(interrupt, &outcomes);
+    let code = if let Some(signal) = stopped {
+        signal.exit_code()
+    } else if failed {
         exit::ERROR
     } else if changed && args.detailed_exitcode {
         exit::CHANGES
@@ -72,5 +97,8 @@ pub async fn run(args: &Plan, session: &Session, reporter: &Arc<Reporter>) -> Re
         exit::OK
     };
     reporter.summary("plan", &outcomes, code);
-    Ok(code)
+    match stopped {
+        Some(signal) => Err(CliError::Interrupted(signal)),
+        None => Ok(code),
+    }
 }

@@ -191,11 +191,25 @@ pub async fn promote(
     let publisher = session.publisher();
     let (offer, s) = latest(&publisher, &args.offer.offer).await?;
     let name = offer.offer_id().to_string();
+    // Promoted by an earlier run (one interrupted, say): with --wait, the
+    // same command carries on waiting.
+    if let (Some(live), Some(deadline)) = (s.moving_to_live(), args.wait) {
+        reporter.step(
+            Some(&name),
+            format_args!(
+                "{} was promoted already; waiting for it to go live",
+                s.summary()
+            ),
+        );
+        let done = publisher.wait(live, deadline).await?;
+        reporter.step(Some(&name), format_args!("live ({})", done.substate()));
+        return Ok(exit::OK);
+    }
     let Some(preview) = s.ready_preview() else {
         let why = match s.phase() {
             Phase::Live => "it is already live".to_string(),
             Phase::Failed => "it failed; fix the definition and apply again".to_string(),
-            _ if s.promoted() => "it was promoted already and is on its way live".to_string(),
+            _ if s.promoted() => format!("it was promoted already and is on its way live; `partner-center wait {name} --for live` (or promote --wait) waits for it"),
             _ => format!(
                 "it has not reached preview yet (substate {}); `partner-center wait {name} --for preview` waits for it",
                 s.substate_name()

@@ -6,13 +6,35 @@ use crate::checks;
 use crate::error::CliError;
 use crate::exit;
 use crate::files;
+use crate::interrupt::Interrupt;
 use crate::output::{OfferOutcome, Reporter, Severity};
 
-pub fn run(args: &Validate, reporter: &Reporter) -> Result<u8, CliError> {
+pub fn run(args: &Validate, reporter: &Reporter, interrupt: &Interrupt) -> Result<u8, CliError> {
     let paths = files::expand(&args.files).map_err(CliError::Config)?;
     let mut outcomes = Vec::new();
     let mut errors = 0;
     for path in &paths {
+        if let Some(signal) = interrupt.signal() {
+            let done = outcomes.len();
+            for path in &paths[done..] {
+                outcomes.push(OfferOutcome {
+                    offer: path.display().to_string(),
+                    file: Some(path.display().to_string()),
+                    status: "skipped",
+                    error: Some(format!("not validated: interrupted by {signal}")),
+                    ..Default::default()
+                });
+            }
+            reporter.step(
+                None,
+                format_args!(
+                    "validated {done} of {} file(s) before {signal}",
+                    paths.len()
+                ),
+            );
+            reporter.summary("validate", &outcomes, signal.exit_code());
+            return Err(CliError::Interrupted(signal));
+        }
         let findings = checks::check_file(path);
         for f in &findings {
             reporter.finding(f);
