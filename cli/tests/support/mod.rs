@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use partner_center_emulator::{EmulatorBuilder, EmulatorHandle};
 
+pub mod standin;
+
 /// What a run of the command printed and how it ended.
 #[derive(Debug)]
 pub struct Run {
