@@ -228,7 +228,10 @@ pub fn emulator_client(emulator: &partner_center_emulator::EmulatorHandle) -> Cl
             max_attempts: 10,
             initial_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(50),
-            max_retry_after: Duration::from_millis(20),
+            // The emulator's throttle windows last about a second: a cap
+            // below that would retry inside the window until the tries
+            // run out (the throttle pause is capped by it too).
+            max_retry_after: Duration::from_secs(2),
             budget: Duration::from_secs(30),
         })
         .build()
