@@ -288,11 +288,7 @@ async fn an_answer_past_the_size_cap_is_refused() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(big, "application/json"))
         .mount(&server)
         .await;
-    let client = Client::builder(StaticTokenCredential::new(TOKEN))
-        .endpoint(format!("{}{BASE_PATH}", server.uri()))
-        .max_response_size(1 << 20)
-        .build()
-        .unwrap();
+    let client = client_with_cap(&server, 1 << 20);
     let error = client
         .get_product()
         .product_id("p")

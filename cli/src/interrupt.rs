@@ -5,13 +5,11 @@
 //! second.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::exit;
-use crate::output::Reporter;
 
 /// How long a command has to stop after the first signal.
 pub const GRACE: Duration = Duration::from_secs(1);
@@ -54,8 +52,10 @@ pub struct Interrupt {
 impl Interrupt {
     /// Starts listening for SIGINT and SIGTERM (on Windows, Ctrl-C). Call
     /// it inside the runtime, before any work: from then on a signal no
-    /// longer ends the process by itself.
-    pub fn listen(reporter: Arc<Reporter>) -> Interrupt {
+    /// longer ends the process by itself. `before_exit` runs when the
+    /// process is ended without the command's own ending (a second
+    /// signal, or no stop within [`GRACE`]): it finishes the output.
+    pub fn listen(before_exit: impl Fn() + Send + 'static) -> Interrupt {
         let (send, signal) = watch::channel(None);
         match Signals::new() {
             Ok(mut signals) => {
@@ -64,12 +64,12 @@ impl Interrupt {
                     let _ = send.send(Some(first));
                     let ended = tokio::select! {
                         second = signals.next() => {
-                            reporter.finish();
+                            before_exit();
                             eprintln!("partner-center: {second} again: stopping at once, without the report. Running the same command again continues from where it stopped.");
                             second
                         }
                         () = tokio::time::sleep(GRACE) => {
-                            reporter.finish();
+                            before_exit();
                             eprintln!("partner-center: {first}: the command did not stop within {} s; stopping now. Running the same command again continues from where it stopped.", GRACE.as_secs());
                             first
                         }

@@ -53,7 +53,10 @@ fn main() -> ExitCode {
         }
     };
     let code = runtime.block_on(async {
-        let interrupt = Interrupt::listen(reporter.clone());
+        let interrupt = Interrupt::listen({
+            let reporter = reporter.clone();
+            move || reporter.finish()
+        });
         commands::run(cli, reporter.clone(), interrupt).await
     });
     reporter.finish();
